@@ -1,0 +1,127 @@
+/**
+ * The berth CLI: dispatch, the one error boundary, exit codes.
+ * 0 done · 1 the answer is "no" or the action failed · 2 the command line was wrong.
+ *
+ * Commands are loaded on demand so that `berth --version` stays as cheap as
+ * starting Node itself.
+ */
+import { readFileSync } from 'node:fs';
+import { BerthError, isBerthError, USAGE_ERROR_CODES } from '../errors.js';
+import { processIo, toJson, type Io } from './render/io.js';
+
+interface CommandModule {
+  run(args: string[], io: Io): Promise<number>;
+  help: string;
+}
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  ls: { summary: 'every listening socket and who holds it (the default)', load: () => import('./commands/ls.js') },
+  who: { summary: 'which process holds a port: berth who 3000', load: () => import('./commands/who.js') },
+  kill: { summary: 'stop what holds a port, safely: berth kill 3000', load: () => import('./commands/kill.js') },
+};
+
+const ALIASES: Record<string, string> = { list: 'ls', stop: 'kill', free: 'kill' };
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return `berth — see, free and understand the ports of this machine
+
+Usage: berth [COMMAND] [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  .join('\n')}
+
+  berth PORT is short for berth who PORT.
+
+Every command takes --json and --help. Ports: 3000, :3000, 127.0.0.1:3000,
+[::1]:3000, localhost:3000 or a URL. Durations: 500ms, 5s, 2m (a bare number is seconds).
+
+Examples:
+  berth                      what is listening, and who holds it
+  berth who 3000             who holds port 3000
+  berth kill 3000            stop it, then check the port is free
+  berth ls --exposed         what the network can reach
+
+berth ${version()} · berth COMMAND --help for details`;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const saved = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = saved;
+    }
+  }
+  return row[b.length]!;
+}
+
+function unknownCommand(name: string): BerthError {
+  const candidates = [...Object.keys(COMMANDS), ...Object.keys(ALIASES)];
+  const best = candidates.map((c) => ({ c, d: editDistance(name, c) })).sort((x, y) => x.d - y.d)[0];
+  const suggestion = best && best.d <= 2 ? `Did you mean: berth ${ALIASES[best.c] ?? best.c}` : 'See: berth --help';
+  return new BerthError('E_USAGE', `Unknown command "${name}".`, { hint: suggestion, data: { command: name } });
+}
+
+/** Runs berth with `argv` (without node and script); returns the exit code. */
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    const first = argv[0];
+    if (first === '--version' || first === '-V' || first === 'version') {
+      io.out(version());
+      return 0;
+    }
+    if (first === '--help' || first === '-h' || first === 'help') {
+      const topic = argv[1];
+      if (first === 'help' && topic !== undefined) {
+        const name = ALIASES[topic] ?? topic;
+        const command = COMMANDS[name];
+        if (!command) throw unknownCommand(topic);
+        io.out((await command.load()).help);
+        return 0;
+      }
+      io.out(usage());
+      return 0;
+    }
+    let name = 'ls';
+    let rest = argv;
+    if (first !== undefined && !first.startsWith('-')) {
+      const resolved = ALIASES[first] ?? first;
+      if (COMMANDS[resolved]) {
+        name = resolved;
+        rest = argv.slice(1);
+      } else if (/^[:\[\d]|^[a-z][a-z0-9+.-]*:\/\/|^[\w.-]+:\d/i.test(first)) {
+        name = 'who'; // berth 3000, berth :3000, berth localhost:3000
+      } else {
+        throw unknownCommand(first);
+      }
+    }
+    const command = await COMMANDS[name]!.load();
+    return await command.run(rest, io);
+  } catch (error) {
+    const code = isBerthError(error) && USAGE_ERROR_CODES.has(error.code) ? 2 : 1;
+    if (json && isBerthError(error)) {
+      io.out(toJson({ error }));
+    } else {
+      const { renderError } = await import('./render/error.js');
+      io.err(renderError(error, io.errStyle));
+    }
+    return code;
+  }
+}
+
+/** Entry point used by bin/berth.js. */
+export async function main(argv: string[]): Promise<void> {
+  process.exitCode = await runCli(argv, processIo());
+}

@@ -1,0 +1,19 @@
+/**
+ * Yes/no questions on a terminal. Only called when stdin is a TTY; the
+ * question goes to stderr so stdout stays clean for pipes.
+ */
+import { createInterface } from 'node:readline';
+
+/** Asks a yes/no question; anything but y/yes (Enter included) means no. */
+export async function askYesNo(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.question(`${question} [y/N] `, resolve);
+      rl.once('close', () => resolve(''));
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}

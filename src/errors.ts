@@ -1,0 +1,91 @@
+/**
+ * The one error type berth throws. Every failure a user can meet carries a
+ * stable `code`, a sentence saying what failed, a `hint` with the way out,
+ * the data behind it and the original `cause`.
+ *
+ * Expected outcomes (nobody on a port, a probe that was refused) are values,
+ * not exceptions; BerthError is for the cases where the call cannot answer.
+ */
+
+/** Stable error codes. Scripts may match on them; they never change meaning. */
+export type ErrorCode =
+  /** A port number or port range the user typed is not valid. */
+  | 'E_PORT_INVALID'
+  /** A host:port, address or URL the user typed is not valid. */
+  | 'E_TARGET_INVALID'
+  /** A duration such as `5s` is not valid. */
+  | 'E_DURATION_INVALID'
+  /** The command line was wrong: unknown flag, missing argument. */
+  | 'E_USAGE'
+  /** Nothing holds the port that an action needs a holder for. */
+  | 'E_NO_LISTENER'
+  /** The OS refused: another user's process, a protected file. */
+  | 'E_PERMISSION'
+  /** A wait or a stop did not complete in time. */
+  | 'E_TIMEOUT'
+  /** An action was refused by one of berth's own guards (pid 1, itself). */
+  | 'E_REFUSED'
+  /** The platform is not supported, or /proc is not where it should be. */
+  | 'E_PLATFORM'
+  /** The state store is unreadable or from a newer berth. */
+  | 'E_STATE_CORRUPT';
+
+/** Error codes that mean "the command line was wrong" (exit code 2). */
+export const USAGE_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'E_PORT_INVALID',
+  'E_TARGET_INVALID',
+  'E_DURATION_INVALID',
+  'E_USAGE',
+]);
+
+/** Extra facts attached to a BerthError. */
+export interface BerthErrorOptions {
+  /** The exact next step for the user, ideally a command to run. */
+  hint?: string;
+  /** The underlying error, if any. */
+  cause?: unknown;
+  /** Structured data behind the error (the port, the pid …), kept for --json. */
+  data?: Record<string, unknown>;
+}
+
+/** An error with a stable code, a hint and the data behind it. */
+export class BerthError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly data: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: BerthErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BerthError';
+    this.code = code;
+    this.hint = options.hint;
+    this.data = options.data ?? {};
+  }
+
+  /** A plain object for --json output and logs. */
+  toJSON(): { code: ErrorCode; message: string; hint?: string; data: Record<string, unknown> } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+      data: this.data,
+    };
+  }
+}
+
+/** True when `value` is a BerthError (also across duplicated module copies). */
+export function isBerthError(value: unknown): value is BerthError {
+  return (
+    value instanceof BerthError ||
+    (value instanceof Error && value.name === 'BerthError' && typeof (value as BerthError).code === 'string')
+  );
+}
+
+/** The errno code of a Node system error (`ENOENT`, `EACCES` …), if any. */
+export function errnoCode(error: unknown): string | undefined {
+  if (error && typeof error === 'object' && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}

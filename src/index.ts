@@ -1,0 +1,46 @@
+/**
+ * berth's library API. Everything the CLI can do, a program can do from here.
+ * The library never writes to stdout, never exits the process, never prompts.
+ */
+export { BerthError, isBerthError, type ErrorCode, type BerthErrorOptions } from './errors.js';
+export type { Socket, ProcessInfo, Protocol, Family, SocketState, Exposure, PortClass } from './model.js';
+export { isListening } from './model.js';
+export { parsePort, parsePortRange, parseTarget, formatHostPort, type PortRange, type Target } from './ports/parse.js';
+export { exposureOf, isLoopback, isWildcard, describeExposure } from './ports/address.js';
+export {
+  portFacts,
+  portClassOf,
+  serviceNameOf,
+  isBrowserUnsafe,
+  isEphemeral,
+  isPrivileged,
+  ephemeralRange,
+  unprivilegedFloor,
+  BROWSER_UNSAFE_PORTS,
+  type PortFacts,
+} from './ports/facts.js';
+export { parseDuration, formatDuration } from './duration.js';
+export {
+  listSockets,
+  whoIs,
+  resolveTargetAddresses,
+  type SocketFilter,
+  type WhoResult,
+  type WhoOptions,
+  type Holder,
+} from './inventory/index.js';
+export { readProcess, isSameProcessAlive } from './processes/index.js';
+export { signalProcess, type SignalOutcome } from './processes/signal.js';
+export {
+  killPort,
+  planKill,
+  KILL_TIMEOUT_MS,
+  type KillOptions,
+  type KillPlan,
+  type KillResult,
+  type Victim,
+  type Refusal,
+  type ProcessOutcome,
+  type PortOutcome,
+} from './kill/index.js';
+export { parseSignal } from './kill/signals.js';
