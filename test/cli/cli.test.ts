@@ -105,7 +105,7 @@ describe('berth ls and who', () => {
       assert.match(r.stdout, new RegExp(`pid ${l.childPid}`));
       assert.match(r.stdout, /reachable only from this machine/);
       assert.match(r.stdout, /command\s+.*listen\.mjs/);
-      const quiet = await runBerth(['who', '-q', String(l.port)]);
+      const quiet = await runBerth(['who', '-q', `127.0.0.1:${l.port}`]);
       assert.deepEqual(quiet.stdout.trim().split('\n').map(Number).sort(), [l.pid, l.childPid!].sort());
       const bare = await runBerth([String(l.port)]);
       assert.equal(bare.code, 0);
@@ -204,7 +204,7 @@ describe('berth kill', () => {
       const r = await runBerth(['kill', '--dry-run', String(l.port)]);
       assert.equal(r.code, 0);
       assert.match(r.stdout, /Dry run: nothing was signalled/);
-      const who = await runBerth(['who', '-q', String(l.port)]);
+      const who = await runBerth(['who', '-q', `127.0.0.1:${l.port}`]);
       assert.equal(who.stdout.trim(), String(l.pid));
     } finally {
       await l.stop();
