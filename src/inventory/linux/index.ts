@@ -2,7 +2,7 @@
  * Linux inventory backend: /proc/net tables for the sockets, /proc/<pid>/fd
  * for their holders, /proc/<pid>/* for the processes. No binaries needed.
  */
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { BerthError, errnoCode } from '../../errors.js';
 import type { Family, ProcessInfo, Protocol } from '../../model.js';
 import { readProcess } from '../../processes/linux.js';
@@ -17,10 +17,15 @@ const TABLES: ReadonlyArray<{ file: string; protocol: Protocol; family: Family }
   { file: 'udp6', protocol: 'udp', family: 6 },
 ];
 
-/** Reads one /proc/net table; a missing tcp6/udp6 (IPv6 disabled) is an empty table. */
-function readTable(file: string): string {
+/**
+ * Reads one /proc/net table; a missing tcp6/udp6 (IPv6 disabled) is an empty table.
+ * Each read walks every bucket of the kernel's TCP hash (net/ipv4/tcp_ipv4.c
+ * established_get_first), a few ms even for an empty table, so the tables are
+ * read in parallel on libuv's thread pool.
+ */
+async function readTable(file: string): Promise<string> {
   try {
-    return readFileSync(`/proc/net/${file}`, 'latin1');
+    return await readFile(`/proc/net/${file}`, 'latin1');
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' && file.endsWith('6')) return '';
     throw new BerthError('E_PLATFORM', `Cannot read /proc/net/${file}.`, {
@@ -31,24 +36,25 @@ function readTable(file: string): string {
 }
 
 /** Reads the raw sockets matching a query. */
-export function readRawSockets(query: BackendQuery): RawSocket[] {
+export async function readRawSockets(query: BackendQuery): Promise<RawSocket[]> {
+  const tables = TABLES.filter((table) => query.protocols.includes(table.protocol));
+  const texts = await Promise.all(tables.map((table) => readTable(table.file)));
   const sockets: RawSocket[] = [];
-  for (const table of TABLES) {
-    if (!query.protocols.includes(table.protocol)) continue;
-    const parsed = parseProcNet(readTable(table.file), table.protocol, table.family, {
+  tables.forEach((table, i) => {
+    const parsed = parseProcNet(texts[i]!, table.protocol, table.family, {
       listeningOnly: query.listeningOnly,
       ...(query.ports ? { ports: query.ports } : {}),
       matchRemote: query.matchRemote ?? false,
     });
     for (const socket of parsed) sockets.push(socket);
-  }
+  });
   return sockets;
 }
 
 /** The Linux implementation of {@link InventoryBackend}. */
 export const linuxBackend: InventoryBackend = {
   async listSockets(query: BackendQuery): Promise<BackendSocket[]> {
-    const raw = readRawSockets(query);
+    const raw = await readRawSockets(query);
     // Sockets in TIME_WAIT and friends have inode 0: no process holds them any more.
     const wanted = new Set<number>();
     for (const socket of raw) if (socket.inode !== 0) wanted.add(socket.inode);
