@@ -22,7 +22,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
 
 const ALIASES: Record<string, string> = { list: 'ls', stop: 'kill', free: 'kill' };
 
+/** Set by the CLI bundler (scripts/bundle-cli.mjs); undefined when run from tsc output. */
+declare const __BERTH_VERSION__: string | undefined;
+
 function version(): string {
+  if (typeof __BERTH_VERSION__ === 'string') return __BERTH_VERSION__;
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
