@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   ls: { summary: 'every listening socket and who holds it (the default)', load: () => import('./commands/ls.js') },
   who: { summary: 'which process holds a port: berth who 3000', load: () => import('./commands/who.js') },
   kill: { summary: 'stop what holds a port, safely: berth kill 3000', load: () => import('./commands/kill.js') },
+  explain: { summary: 'what a port number means here: berth explain 6000', load: () => import('./commands/explain.js') },
 };
 
 const ALIASES: Record<string, string> = { list: 'ls', stop: 'kill', free: 'kill' };
