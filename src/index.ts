@@ -44,3 +44,5 @@ export {
   type PortOutcome,
 } from './kill/index.js';
 export { parseSignal } from './kill/signals.js';
+export { explainPort, type PortExplanation } from './explain/index.js';
+export { ianaServices, type IanaService } from './ports/iana.js';
