@@ -23,12 +23,40 @@ export type ErrorCode =
   | 'E_PERMISSION'
   /** A wait or a stop did not complete in time. */
   | 'E_TIMEOUT'
+  /** A command berth started (berth wait … -- CMD) exited before the target was ready, or could not start. */
+  | 'E_COMMAND_EXITED'
   /** An action was refused by one of berth's own guards (pid 1, itself). */
   | 'E_REFUSED'
   /** The platform is not supported, or /proc is not where it should be. */
   | 'E_PLATFORM'
-  /** The state store is unreadable or from a newer berth. */
-  | 'E_STATE_CORRUPT';
+  /** The state store is unreadable: damaged, or not a berth database. */
+  | 'E_STATE_CORRUPT'
+  /** The state store was written by a newer berth (its schema version is above this berth's). */
+  | 'E_STATE_NEWER'
+  /** The state folder or file cannot be written (read-only folder or file system, not a folder). */
+  | 'E_STATE_READONLY'
+  /** The state store stayed locked by other processes for longer than berth waits. */
+  | 'E_STATE_BUSY'
+  /** No port satisfies the request: every candidate is in use, leased or excluded. */
+  | 'E_NO_FREE_PORT'
+  /** No lease matches the name or port given. */
+  | 'E_NO_LEASE'
+  /** The lease name is held by another live process. */
+  | 'E_LEASE_HELD'
+  /** A server could not listen: another socket holds the address and port. */
+  | 'E_PORT_IN_USE'
+  /** A file or folder the user named does not exist or is not the right kind. */
+  | 'E_PATH_INVALID'
+  /** A route name is not a valid DNS name under .localhost (lower-case a-z, 0-9, '-', dots). */
+  | 'E_ROUTE_NAME_INVALID'
+  /** A live route already holds the name (berth run --force / berth alias --force take it over). */
+  | 'E_ROUTE_TAKEN'
+  /** No route has the name given. */
+  | 'E_NO_ROUTE'
+  /** The .localhost proxy could not be started, stopped or reached. */
+  | 'E_PROXY_FAILED'
+  /** The background history recorder (berth daemon) could not be started or stopped. */
+  | 'E_DAEMON_FAILED';
 
 /** Error codes that mean "the command line was wrong" (exit code 2). */
 export const USAGE_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -36,6 +64,8 @@ export const USAGE_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_TARGET_INVALID',
   'E_DURATION_INVALID',
   'E_USAGE',
+  'E_PATH_INVALID',
+  'E_ROUTE_NAME_INVALID',
 ]);
 
 /** Extra facts attached to a BerthError. */

@@ -46,3 +46,8 @@ export {
 export { parseSignal } from './kill/signals.js';
 export { explainPort, type PortExplanation } from './explain/index.js';
 export { ianaServices, type IanaService } from './ports/iana.js';
+export { getPort, getPorts, listenOnFreePort, pickPorts, RESERVATION_MS, type GetPortOptions, type ListenOptions, type PortPick } from './alloc/get-port.js';
+export { leasePort, listLeases, releaseLeases, type Lease, type LeaseOptions, type LeaseStatus, type ReleaseQuery } from './alloc/lease.js';
+export type { PassedOver, PortSearchOptions } from './alloc/search.js';
+export { findProject, type ProjectInfo } from './alloc/project.js';
+export { stateHome, statePath } from './state/paths.js';

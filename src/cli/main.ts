@@ -19,6 +19,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   who: { summary: 'which process holds a port: berth who 3000', load: () => import('./commands/who.js') },
   kill: { summary: 'stop what holds a port, safely: berth kill 3000', load: () => import('./commands/kill.js') },
   explain: { summary: 'what a port number means here: berth explain 6000', load: () => import('./commands/explain.js') },
+  get: { summary: 'print a free port nobody else gets: PORT=$(berth get)', load: () => import('./commands/get.js') },
+  leases: { summary: 'the ports berth has leased or reserved', load: () => import('./commands/leases.js') },
+  release: { summary: 'end a port lease: berth release web', load: () => import('./commands/release.js') },
 };
 
 const ALIASES: Record<string, string> = { list: 'ls', stop: 'kill', free: 'kill' };

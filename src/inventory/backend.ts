@@ -14,6 +14,8 @@ export interface BackendQuery {
   ports?: PortRange;
   /** With `ports`: also sockets whose remote port is in range (clients of that port). */
   matchRemote?: boolean;
+  /** False: skip finding the holding processes (every socket gets `holders: []`); much cheaper on a busy machine. */
+  withHolders?: boolean;
 }
 
 /** A socket with its holders, before derived facts are added. */

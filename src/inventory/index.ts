@@ -48,6 +48,13 @@ export interface SocketFilter {
   states?: 'listening' | 'all';
   /** With `ports` and `states: 'all'`: also sockets whose remote port is in range (this machine's clients of it). */
   matchRemote?: boolean;
+  /**
+   * False: do not look up which processes hold the sockets (`holders` is empty,
+   * `holdersHidden` false). Reading /proc/<pid>/fd of every process is most of
+   * the cost on a busy machine; callers that only need the ports skip it.
+   * The pid, user and name filters need holders and ignore this.
+   */
+  withHolders?: boolean;
 }
 
 function toRange(ports: number | PortRange | string): PortRange {
@@ -75,6 +82,7 @@ export async function listSockets(filter: SocketFilter = {}): Promise<Socket[]> 
     listeningOnly,
     ...(ports ? { ports } : {}),
     matchRemote: !listeningOnly && filter.matchRemote === true,
+    withHolders: filter.withHolders !== false || filter.pid !== undefined || filter.user !== undefined || filter.match !== undefined,
   });
   const uid = filter.user === undefined ? undefined : userId(filter.user);
   const needle = filter.match?.toLowerCase();
