@@ -25,10 +25,21 @@ export function ownerOf(pid: number): LeaseOwner | null {
   return info ? { pid, startMarker: info.startMarker, name: info.name } : null;
 }
 
-/** A lease is live while its time has not run out and its owner (if any) still runs. */
-export function isLive(lease: LeaseRecord, now: number = Date.now()): boolean {
+/**
+ * A lease is live while its time has not run out and its owner (if any) still
+ * runs. Pass one `seen` map across a batch of rows: most rows share a few
+ * owners, and each owner's /proc entry is then read once.
+ */
+export function isLive(lease: LeaseRecord, now: number = Date.now(), seen?: Map<string, boolean>): boolean {
   if (lease.expiresAt !== null && lease.expiresAt <= now) return false;
-  return lease.owner === null || isSameProcessAlive({ pid: lease.owner.pid, startMarker: lease.owner.startMarker });
+  if (lease.owner === null) return true;
+  const key = `${lease.owner.pid}:${lease.owner.startMarker}`;
+  let alive = seen?.get(key);
+  if (alive === undefined) {
+    alive = isSameProcessAlive({ pid: lease.owner.pid, startMarker: lease.owner.startMarker });
+    seen?.set(key, alive);
+  }
+  return alive;
 }
 
 /** Ports claimed by live rows, and ports remembered by names (to leave to them). */
@@ -36,7 +47,8 @@ export function claimedPorts(store: StateStore, protocol: Protocol): { claimed: 
   return read(store, (db) => {
     const now = Date.now();
     const claimed = new Set<number>();
-    for (const lease of findLeases(db, { protocol })) if (isLive(lease, now)) claimed.add(lease.port);
+    const seen = new Map<string, boolean>();
+    for (const lease of findLeases(db, { protocol, unexpiredAt: now })) if (isLive(lease, now, seen)) claimed.add(lease.port);
     return { claimed, remembered: rememberedPorts(db, protocol) };
   });
 }

@@ -210,7 +210,8 @@ export function listLeases(options: StateOptions & { keepDead?: boolean } = {}):
   const store = openState(options);
   return transact(store, (db) => {
     const now = Date.now();
-    const all = findLeases(db).map((lease) => ({ ...lease, live: isLive(lease, now) }));
+    const seen = new Map<string, boolean>();
+    const all = findLeases(db).map((lease) => ({ ...lease, live: isLive(lease, now, seen) }));
     if (options.keepDead) return all;
     for (const lease of all) if (!lease.live) deleteLease(db, lease.id);
     return all.filter((lease) => lease.live);
