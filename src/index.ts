@@ -46,8 +46,46 @@ export {
 export { parseSignal } from './kill/signals.js';
 export { explainPort, type PortExplanation } from './explain/index.js';
 export { ianaServices, type IanaService } from './ports/iana.js';
+export {
+  createStaticServer,
+  mimeTypeOf,
+  decodeRequestPath,
+  decideRange,
+  exposureWarning,
+  type StaticServer,
+  type StaticServerOptions,
+  type ServeAddress,
+  type ServeListenOptions,
+  type AccessLogEntry,
+  type DecodedPath,
+  type RangeDecision,
+} from './serve/index.js';
+export {
+  createForwarder,
+  Forwarder,
+  FORWARD_CONNECT_TIMEOUT_MS,
+  type ForwarderOptions,
+  type ForwarderEvents,
+  type ForwardStats,
+  type ForwardOpenEvent,
+  type ForwardConnectEvent,
+  type ForwardCloseEvent,
+  type HostPort,
+} from './forward/index.js';
 export { getPort, getPorts, listenOnFreePort, pickPorts, RESERVATION_MS, type GetPortOptions, type ListenOptions, type PortPick } from './alloc/get-port.js';
 export { leasePort, listLeases, releaseLeases, type Lease, type LeaseOptions, type LeaseStatus, type ReleaseQuery } from './alloc/lease.js';
 export type { PassedOver, PortSearchOptions } from './alloc/search.js';
 export { findProject, type ProjectInfo } from './alloc/project.js';
 export { stateHome, statePath } from './state/paths.js';
+export {
+  identifyPort,
+  planProbes,
+  PROTOCOL_IDS,
+  IDENTIFY_TIMEOUT_MS,
+  type Identification,
+  type IdentifyOptions,
+  type ProtocolId,
+  type ProbeStep,
+  type TlsFacts,
+} from './probe/identify/index.js';
+export { identifyMany, identifySockets, probeHostFor, IDENTIFY_CONCURRENCY, type IdentifyManyOptions } from './probe/identify/many.js';

@@ -19,9 +19,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   who: { summary: 'which process holds a port: berth who 3000', load: () => import('./commands/who.js') },
   kill: { summary: 'stop what holds a port, safely: berth kill 3000', load: () => import('./commands/kill.js') },
   explain: { summary: 'what a port number means here: berth explain 6000', load: () => import('./commands/explain.js') },
+  identify: { summary: 'what speaks on a port (HTTP, TLS, Redis …): berth identify 5432', load: () => import('./commands/identify.js') },
   get: { summary: 'print a free port nobody else gets: PORT=$(berth get)', load: () => import('./commands/get.js') },
   leases: { summary: 'the ports berth has leased or reserved', load: () => import('./commands/leases.js') },
   release: { summary: 'end a port lease: berth release web', load: () => import('./commands/release.js') },
+  serve: { summary: 'serve a folder over HTTP on loopback: berth serve dist', load: () => import('./commands/serve.js') },
+  forward: { summary: 'forward TCP: berth forward 62893 [::1]:5432', load: () => import('./commands/forward.js') },
 };
 
 const ALIASES: Record<string, string> = { list: 'ls', stop: 'kill', free: 'kill' };

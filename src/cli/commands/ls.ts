@@ -26,6 +26,8 @@ Options:
   --pid N            only sockets held by this process
   --user NAME        only sockets of this user (name or uid)
   -w, --wide         add service, folder and full command line
+  --identify         add a PROTOCOL column: what speaks on each TCP listener
+                     (read-only probes, 8 at a time; see berth identify --help)
   -q, --quiet        print bare port numbers, one per line
   --json             print a JSON object (see docs/json.md)
   -h, --help         show this help
@@ -47,6 +49,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     user: { type: 'string' },
     wide: { type: 'boolean', short: 'w' },
     quiet: { type: 'boolean', short: 'q' },
+    identify: { type: 'boolean' },
   });
   if (values.help) {
     io.out(help);
@@ -64,14 +67,16 @@ export async function run(args: string[], io: Io): Promise<number> {
 
   const sockets = await listSockets(filter);
   const hidden = sockets.filter((s) => s.holdersHidden).length;
+  // Loaded on demand: plain `berth ls` should not pay for TLS and HTTP/2 modules.
+  const identified = values.identify && !values.quiet ? await (await import('../../probe/identify/many.js')).identifySockets(sockets) : undefined;
   if (values.json) {
-    io.out(toJson({ sockets, hidden }));
+    io.out(toJson({ sockets: identified ? sockets.map((s, i) => ({ ...s, identification: identified[i] })) : sockets, hidden }));
   } else if (values.quiet) {
     io.out([...new Set(sockets.map((s) => String(s.localPort)))]);
   } else if (sockets.length === 0) {
     io.out(Object.keys(filter).length === 0 ? 'Nothing is listening.' : 'No listening socket matches.');
   } else {
-    io.out(renderSocketTable(sockets, io.style, values.wide === true));
+    io.out(renderSocketTable(sockets, io.style, values.wide === true, identified));
     if (io.stdoutIsTTY) io.out(renderSocketSummary(sockets, io.style));
     if (hidden > 0) {
       const what = `${hidden} socket${hidden === 1 ? "'s holder is" : "s' holders are"} hidden.`;

@@ -4,7 +4,9 @@
 import { homedir } from 'node:os';
 import { formatDuration } from '../../duration.js';
 import type { ProcessInfo, Socket } from '../../model.js';
+import type { Identification } from '../../probe/identify/index.js';
 import { hiddenLabel } from './hidden.js';
+import { protocolLabel } from './identify.js';
 import type { Style } from './style.js';
 import { formatTable, type Column } from './table.js';
 
@@ -37,8 +39,8 @@ function holderCells(socket: Socket, style: Style): { pid: string; name: string;
   return { pid: pids, name: names, user: users };
 }
 
-/** Renders the `berth ls` table. */
-export function renderSocketTable(sockets: readonly Socket[], style: Style, wide: boolean): string[] {
+/** Renders the `berth ls` table; with `identified` (from `--identify`), a PROTOCOL column too. */
+export function renderSocketTable(sockets: readonly Socket[], style: Style, wide: boolean, identified?: ReadonlyArray<Identification | null>): string[] {
   const columns: Column[] = [
     { title: 'PORT', align: 'right' },
     { title: 'PROTO' },
@@ -48,8 +50,9 @@ export function renderSocketTable(sockets: readonly Socket[], style: Style, wide
     { title: 'PROCESS' },
     { title: 'USER' },
   ];
+  if (identified) columns.push({ title: 'PROTOCOL' });
   if (wide) columns.push({ title: 'SERVICE' }, { title: 'FOLDER' }, { title: 'COMMAND' });
-  const rows = sockets.map((socket) => {
+  const rows = sockets.map((socket, index) => {
     const holder = holderCells(socket, style);
     const row = [
       style.bold(String(socket.localPort)),
@@ -60,6 +63,10 @@ export function renderSocketTable(sockets: readonly Socket[], style: Style, wide
       holder.name,
       holder.user,
     ];
+    if (identified) {
+      const found = identified[index];
+      row.push(found ? protocolLabel(found, style) : style.dim('-'));
+    }
     if (wide) {
       const first = socket.holders[0];
       row.push(socket.service ?? '', first?.cwd ? tildify(first.cwd) : '', first ? first.command : '');
