@@ -47,6 +47,16 @@ export { parseSignal } from './kill/signals.js';
 export { explainPort, type PortExplanation } from './explain/index.js';
 export { ianaServices, type IanaService } from './ports/iana.js';
 export {
+  probeConnect,
+  resolveHost,
+  CONNECT_TIMEOUT_MS,
+  type ConnectFailure,
+  type ConnectResult,
+  type ProbeConnectOptions,
+  type ResolvedAddress,
+} from './probe/connect.js';
+export { probeHttp, HTTP_TIMEOUT_MS, type HttpFailure, type HttpResult, type ProbeHttpOptions } from './probe/http.js';
+export {
   createStaticServer,
   mimeTypeOf,
   decodeRequestPath,
@@ -89,3 +99,23 @@ export {
   type TlsFacts,
 } from './probe/identify/index.js';
 export { identifyMany, identifySockets, probeHostFor, IDENTIFY_CONCURRENCY, type IdentifyManyOptions } from './probe/identify/many.js';
+export {
+  waitFor,
+  planWait,
+  parseStatuses,
+  WAIT_TIMEOUT_MS,
+  DEFAULT_STATUSES,
+  type WaitOptions,
+  type WaitResult,
+  type WaitProgress,
+  type WaitAttempt,
+  type WaitTarget,
+  type WaitMode,
+  type StatusRange,
+} from './alloc/wait.js';
+export {
+  explainNotReady,
+  type Diagnosis as WaitDiagnosis,
+  type DiagnosisCode as WaitDiagnosisCode,
+  type DiagnosedListener,
+} from './alloc/wait-diagnosis.js';
