@@ -45,6 +45,17 @@ export {
 } from './kill/index.js';
 export { parseSignal } from './kill/signals.js';
 export { explainPort, type PortExplanation } from './explain/index.js';
+export {
+  diagnose,
+  runRules,
+  DOCTOR_TIMEOUT_MS,
+  type DiagnoseOptions,
+  type DoctorReport,
+  type DoctorFacts,
+  type Finding,
+  type FindingFix,
+  type Severity,
+} from './doctor/index.js';
 export { ianaServices, type IanaService } from './ports/iana.js';
 export {
   probeConnect,

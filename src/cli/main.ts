@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   kill: { summary: 'stop what holds a port, safely: berth kill 3000', load: () => import('./commands/kill.js') },
   explain: { summary: 'what a port number means here: berth explain 6000', load: () => import('./commands/explain.js') },
   identify: { summary: 'what speaks on a port (HTTP, TLS, Redis …): berth identify 5432', load: () => import('./commands/identify.js') },
+  doctor: { summary: 'why a port does not answer, and the fix: berth doctor localhost:3000', load: () => import('./commands/doctor.js') },
   wait: { summary: 'wait until a port or URL is ready: berth wait 3000 -- npm run dev', load: () => import('./commands/wait.js') },
   get: { summary: 'print a free port nobody else gets: PORT=$(berth get)', load: () => import('./commands/get.js') },
   leases: { summary: 'the ports berth has leased or reserved', load: () => import('./commands/leases.js') },

@@ -1,0 +1,83 @@
+/**
+ * Network namespaces: which one berth runs in, which one a holder runs in,
+ * and listeners on the target port inside other namespaces (containers,
+ * `ip netns`, rootless runtimes), read through /proc/<pid>/net/tcp{,6}, which
+ * shows the table of that process's namespace (proc(5), /proc/pid/net).
+ */
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import { parseProcNet } from '../../inventory/linux/proc-net.js';
+import type { Family } from '../../model.js';
+import type { ForeignListenerFact } from '../types.js';
+
+/** The network namespace id of `pid` (`net:[4026531840]`); null when unreadable. */
+export async function readNetns(pid: number | 'self'): Promise<string | null> {
+  try {
+    return await readlink(`/proc/${pid}/ns/net`);
+  } catch {
+    return null;
+  }
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+function parseStatName(text: string): string {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  return open === -1 || close === -1 ? '' : text.slice(open + 1, close);
+}
+
+/** Most namespaces a scan looks into; a machine with more containers than this is rare. */
+const MAX_NAMESPACES = 64;
+
+/**
+ * Listeners on `port` in network namespaces other than `ours`: one process
+ * per namespace is enough to read its tables. Empty when /proc cannot be
+ * read or nothing listens elsewhere.
+ */
+export async function findForeignListeners(port: number, ours: string | null): Promise<ForeignListenerFact[]> {
+  if (ours === null) return [];
+  let entries: string[];
+  try {
+    entries = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  const pids = entries.map(Number).sort((a, b) => a - b);
+  const links = await Promise.all(pids.map((pid) => readNetns(pid)));
+  const firstPid = new Map<string, number>();
+  links.forEach((link, i) => {
+    if (link !== null && link !== ours && !firstPid.has(link)) firstPid.set(link, pids[i]!);
+  });
+  const found: ForeignListenerFact[] = [];
+  const namespaces = [...firstPid.entries()].slice(0, MAX_NAMESPACES);
+  await Promise.all(
+    namespaces.map(async ([netns, pid]) => {
+      const [v4, v6, stat, cmdline] = await Promise.all([
+        readText(`/proc/${pid}/net/tcp`),
+        readText(`/proc/${pid}/net/tcp6`),
+        readText(`/proc/${pid}/stat`),
+        readText(`/proc/${pid}/cmdline`),
+      ]);
+      const range = { from: port, to: port };
+      const sockets = [
+        ...parseProcNet(v4, 'tcp', 4, { listeningOnly: true, ports: range }),
+        ...parseProcNet(v6, 'tcp', 6, { listeningOnly: true, ports: range }),
+      ];
+      const name = parseStatName(stat);
+      const command = cmdline.split('\0').filter(Boolean).join(' ') || `[${name}]`;
+      for (const socket of sockets) {
+        found.push({ netns, address: socket.localAddress, family: socket.family as Family, pid, name, command });
+      }
+    }),
+  );
+  return found.sort((a, b) => a.pid - b.pid || a.address.localeCompare(b.address));
+}
+
+/** Processes that forward a host port into another namespace: Docker, rootless Podman/Docker, slirp. */
+export const FORWARDER_NAMES: ReadonlySet<string> = new Set(['docker-proxy', 'rootlessport', 'rootlessport-ch', 'slirp4netns', 'pasta', 'pasta.avx2', 'vpnkit', 'gvproxy', 'conmon']);
