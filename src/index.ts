@@ -98,6 +98,7 @@ export { leasePort, listLeases, releaseLeases, type Lease, type LeaseOptions, ty
 export type { PassedOver, PortSearchOptions } from './alloc/search.js';
 export { findProject, type ProjectInfo } from './alloc/project.js';
 export { stateHome, statePath } from './state/paths.js';
+export * from './proxy/index.js';
 export {
   identifyPort,
   planProbes,
@@ -130,3 +131,6 @@ export {
   type DiagnosisCode as WaitDiagnosisCode,
   type DiagnosedListener,
 } from './alloc/wait-diagnosis.js';
+export { runApp, type RunOptions, type RunningApp, type ReadyApp, type AppExit } from './run/index.js';
+export { planCommand, type CommandPlan } from './run/frameworks.js';
+export { deriveAppName, type AppName } from './run/name.js';

@@ -25,8 +25,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   get: { summary: 'print a free port nobody else gets: PORT=$(berth get)', load: () => import('./commands/get.js') },
   leases: { summary: 'the ports berth has leased or reserved', load: () => import('./commands/leases.js') },
   release: { summary: 'end a port lease: berth release web', load: () => import('./commands/release.js') },
+  run: { summary: 'start a dev server behind name.localhost: berth run -- npm run dev', load: () => import('./commands/run.js') },
   serve: { summary: 'serve a folder over HTTP on loopback: berth serve dist', load: () => import('./commands/serve.js') },
   forward: { summary: 'forward TCP: berth forward 62893 [::1]:5432', load: () => import('./commands/forward.js') },
+  proxy: { summary: 'the NAME.localhost reverse proxy: berth proxy start', load: () => import('./commands/proxy.js') },
+  routes: { summary: 'the NAME.localhost routes and where they go', load: () => import('./commands/routes.js') },
+  alias: { summary: 'route NAME.localhost to a port: berth alias pgadmin 5050', load: () => import('./commands/alias.js') },
 };
 
 const ALIASES: Record<string, string> = { list: 'ls', stop: 'kill', free: 'kill' };

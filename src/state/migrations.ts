@@ -55,6 +55,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX lease_names_by_port ON lease_names (port, protocol);
     `,
   },
+  {
+    version: 2,
+    description: 'routes: name.localhost -> a local port, for berth run, berth alias and the proxy',
+    sql: `
+      -- One row per name. kind 'run': registered by berth run, lives while its
+      -- owner (the berth run process) lives. kind 'alias': added by hand, lives
+      -- until removed.
+      CREATE TABLE routes (
+        name        TEXT    PRIMARY KEY,           -- 'web' or 'fix-login.web' (served as <name>.localhost)
+        port        INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+        host        TEXT    NOT NULL,              -- where the app listens: '127.0.0.1' or '::1'
+        kind        TEXT    NOT NULL CHECK (kind IN ('run', 'alias')),
+        owner_pid   INTEGER,                       -- the berth run wrapper
+        owner_start TEXT,
+        app_pid     INTEGER,                       -- the process that really holds the socket
+        app_start   TEXT,
+        command     TEXT,
+        cwd         TEXT,
+        project     TEXT,
+        log_path    TEXT,                          -- tail shown on the proxy's 502 page
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        CHECK (kind = 'alias' OR owner_pid IS NOT NULL)  -- a run route always has an owner to check
+      );
+      CREATE INDEX routes_by_port ON routes (port);
+      CREATE INDEX routes_by_owner ON routes (owner_pid) WHERE owner_pid IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this berth writes and understands. */
