@@ -98,6 +98,21 @@ export { leasePort, listLeases, releaseLeases, type Lease, type LeaseOptions, ty
 export type { PassedOver, PortSearchOptions } from './alloc/search.js';
 export { findProject, type ProjectInfo } from './alloc/project.js';
 export { stateHome, statePath } from './state/paths.js';
+export {
+  watchListeners,
+  eventsOfScan,
+  WATCH_INTERVAL_MS,
+  type ListenerEvent,
+  type ListenerOpenedEvent,
+  type ListenerClosedEvent,
+  type WatchOptions,
+} from './watch/events.js';
+export { diffListeners, listenerKey, type ListenerDiff, type ListenerKeyFields } from './watch/diff.js';
+export { createListenerScanner, type ListenerScan, type ListenerScanner, type ScannerOptions } from './watch/scanner.js';
+export { createRecorder, historyRetentionMs, type HistoryRecorder, type RecorderOptions } from './watch/recorder.js';
+export { lastHolder, listHistory, recorderStatus, type HistoryItem, type ListHistoryOptions, type RecorderStatus } from './watch/history.js';
+export { runRecorder, runningDaemon, type DaemonRecord, type RunRecorderOptions } from './watch/daemon.js';
+export { HISTORY_RETENTION_DAYS, type HistoryEntry, type RecorderRecord, type RecorderKind } from './state/history.js';
 export * from './proxy/index.js';
 export {
   identifyPort,

@@ -83,6 +83,49 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX routes_by_owner ON routes (owner_pid) WHERE owner_pid IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    description: 'listener history: one row per listener lifetime, written by the recorder; the one running recorder',
+    sql: `
+      -- One row per listener lifetime, keyed by what identifies a socket:
+      -- (protocol, family, address, port, inode). closed_at is null while the
+      -- recorder still sees it; a recorder that stops keeps its rows open and
+      -- the next one either adopts them (still listening) or closes them at
+      -- last_seen_at (gone meanwhile).
+      CREATE TABLE listeners_seen (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        port         INTEGER NOT NULL,
+        protocol     TEXT    NOT NULL CHECK (protocol IN ('tcp', 'udp')),
+        family       INTEGER NOT NULL CHECK (family IN (4, 6)),
+        address      TEXT    NOT NULL,
+        inode        TEXT,
+        pid          INTEGER,
+        process_name TEXT,
+        command      TEXT,
+        cwd          TEXT,
+        user         TEXT,
+        opened_at    INTEGER NOT NULL,             -- ms since the epoch; when first seen
+        last_seen_at INTEGER NOT NULL,             -- last scan that still saw it
+        closed_at    INTEGER                       -- null while open
+      );
+      CREATE INDEX listeners_seen_by_port ON listeners_seen (port, opened_at);
+      CREATE INDEX listeners_seen_open ON listeners_seen (closed_at) WHERE closed_at IS NULL;
+      CREATE INDEX listeners_seen_by_close ON listeners_seen (closed_at);
+
+      -- At most one recorder writes listeners_seen at a time (berth daemon,
+      -- berth watch --record, berth ui). A row whose process is gone (pid
+      -- reused: start marker differs) is stale and may be taken over.
+      CREATE TABLE recorder (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        pid          INTEGER NOT NULL,
+        start_marker TEXT,
+        kind         TEXT    NOT NULL CHECK (kind IN ('daemon', 'watch', 'ui')),
+        interval_ms  INTEGER NOT NULL,
+        started_at   INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this berth writes and understands. */
