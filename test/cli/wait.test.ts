@@ -64,6 +64,23 @@ describe('berth wait', () => {
     assert.equal(error.data.diagnosis.code, 'nobody-listening');
   });
 
+  it('a timeout also shows what berth doctor finds on the target', async () => {
+    const l = await startListener({ host: '127.0.0.1' });
+    process.kill(l.pid, 'SIGSTOP');
+    try {
+      const r = await runBerth(['wait', `http://127.0.0.1:${l.port}/`, '--timeout', '500ms']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /berth doctor says:/);
+      assert.match(r.stderr, /PROCESS_STOPPED/);
+      assert.match(r.stderr, new RegExp(`kill -CONT ${l.pid}`));
+      const json = JSON.parse((await runBerth(['wait', `http://127.0.0.1:${l.port}/`, '--timeout', '300ms', '--json'])).stdout) as { doctor: { findings: Array<{ code: string }> } };
+      assert.ok(json.doctor.findings.some((f) => f.code === 'PROCESS_STOPPED'));
+    } finally {
+      process.kill(l.pid, 'SIGCONT');
+      await l.stop();
+    }
+  });
+
   it('--free exits 0 once the holder lets go', async () => {
     const l = await startListener({ host: '127.0.0.1' });
     const timer = setTimeout(() => void l.stop(), 300);

@@ -3,6 +3,8 @@
  * is ready (or, with --free, until a port can be bound again); optionally
  * start the command that should make it ready, and supervise it.
  */
+import { diagnose, type DoctorReport } from '../../doctor/index.js';
+import { renderFinding } from '../render/doctor.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { planWait, waitFor, WAIT_MAX_INTERVAL_MS, WAIT_TIMEOUT_MS, type WaitAttempt, type WaitOptions, type WaitResult, type WaitTarget } from '../../alloc/wait.js';
@@ -156,17 +158,40 @@ export async function run(args: string[], io: Io): Promise<number> {
   } catch (error) {
     progress?.clear();
     if (stop.signal.aborted) return 130;
-    return reportWaitError(error, parsed, io);
+    return await reportWaitError(error, parsed, io);
   } finally {
     process.off('SIGINT', onSignal);
   }
 }
 
-/** Timeouts get the full diagnosis; anything else goes to the CLI's one catch. */
-function reportWaitError(error: unknown, parsed: ParsedWait, io: Io): number {
+/** How long the doctor may look at a target that timed out, in ms. */
+const DOCTOR_ON_TIMEOUT_MS = 1500;
+
+/**
+ * Timeouts get the wait's own diagnosis and then the doctor's findings on the
+ * target (what is wrong, the evidence, the fix); anything else goes to the
+ * CLI's one catch.
+ */
+async function reportWaitError(error: unknown, parsed: ParsedWait, io: Io): Promise<number> {
   if (!isBerthError(error) || error.code !== 'E_TIMEOUT') throw error;
-  if (parsed.json) io.out(toJson({ error }));
-  else io.err(renderTimeout(error, io.errStyle));
+  let doctor: DoctorReport | null = null;
+  if (!parsed.options.free) {
+    try {
+      doctor = await diagnose(parsed.target, { timeoutMs: DOCTOR_ON_TIMEOUT_MS });
+    } catch {
+      // The wait's own diagnosis stands on its own.
+    }
+  }
+  if (parsed.json) {
+    io.out(toJson({ error, doctor }));
+    return 1;
+  }
+  io.err(renderTimeout(error, io.errStyle));
+  const findings = doctor?.findings.filter((f) => f.severity !== 'info') ?? [];
+  if (findings.length > 0) {
+    io.err(['', io.errStyle.bold('berth doctor says:')]);
+    for (const finding of findings) io.err(renderFinding(finding, io.errStyle));
+  }
   return 1;
 }
 
@@ -249,7 +274,7 @@ async function runWithCommand(parsed: ParsedWait, argv: string[], plan: WaitTarg
       await stopChild(child, exited);
       const tailText = tail();
       if (isBerthError(error) && error.code === 'E_TIMEOUT') error.data.stderrTail = tailText;
-      return reportWaitError(error, parsed, io);
+      return await reportWaitError(error, parsed, io);
     }
     if (!parsed.quiet && !parsed.json) io.err(`${renderReady(result, label, io.errStyle)} ${io.errStyle.dim(`· supervising pid ${child.pid}`)}`);
     const end = await exited;
