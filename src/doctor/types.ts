@@ -212,6 +212,19 @@ export interface IdentifyFact {
   silent: boolean;
 }
 
+/** Who held the port last, from the history recorder (berth watch --record, berth daemon, berth ui). */
+export interface LastHolderFact {
+  pid: number | null;
+  name: string | null;
+  command: string | null;
+  cwd: string | null;
+  /** When it stopped listening (ms since the epoch), or when it was last seen if the recorder missed the end. */
+  until: number;
+  /** True when a recorder saw it close; false when it was only last seen then. */
+  closed: boolean;
+  durationMs: number;
+}
+
 /** Everything doctor knows about a target. JSON-safe. */
 export interface DoctorFacts {
   target: TargetFacts;
@@ -244,6 +257,8 @@ export interface DoctorFacts {
   /** Listeners on the port in other network namespaces (containers), when none is here. */
   foreignListeners: ForeignListenerFact[];
   identify: IdentifyFact | null;
+  /** The last recorded holder of the port (berth's history), when nothing listens now and one was recorded. */
+  lastHolder: LastHolderFact | null;
   /** Facts that could not be gathered, and why. */
   gaps: string[];
 }

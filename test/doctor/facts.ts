@@ -62,6 +62,7 @@ export function makeFacts(patch: Partial<DoctorFacts> = {}): DoctorFacts {
     netns: 'net:[4026531840]',
     foreignListeners: [],
     identify: { protocol: 'http', summary: 'HTTP/1.1 200 OK', address: '127.0.0.1', ms: 1.2, aborted: false, silent: false },
+    lastHolder: null,
     gaps: [],
   };
   return { ...base, ...patch };

@@ -62,6 +62,15 @@ describe('NOTHING_LISTENING', () => {
   });
   it('stays silent when something listens (anywhere), in another namespace, or for a remote host', () => {
     silent(makeFacts(), 'NOTHING_LISTENING');
+  });
+  it('names the last recorded holder and how to start it again', () => {
+    const until = Date.now() - 60_000;
+    const f = only(
+      nothingFacts({ lastHolder: { pid: 4242, name: 'vite', command: 'node /app/node_modules/.bin/vite', cwd: '/home/a/my app', until, closed: true, durationMs: 7_200_000 } }),
+      'NOTHING_LISTENING',
+    );
+    assert.ok(f.evidence.some((e) => /was held by vite \(pid 4242\) in \/home\/a\/my app until \d\d:\d\d/.test(e)), JSON.stringify(f.evidence));
+    assert.equal(f.fix.command, "cd '/home/a/my app' && node /app/node_modules/.bin/vite");
     silent(nothingFacts({ listeners: [listener({ address: '::1', family: 6, acceptsClient: false })] }), 'NOTHING_LISTENING');
     silent(
       nothingFacts({ foreignListeners: [{ netns: 'net:[1]', address: '0.0.0.0', family: 4, pid: 9, name: 'sh', command: 'sh' }] }),

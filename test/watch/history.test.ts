@@ -94,6 +94,16 @@ describe('history recorder', () => {
     const text = await runBerth(['history', String(l.port)], { env: { BERTH_HOME: home } });
     assert.equal(text.code, 0);
     assert.match(text.stdout, new RegExp(`${l.port}\\s+tcp\\s+127\\.0\\.0\\.1\\s+${l.pid}\\s+node`));
+
+    // berth who and berth doctor mention who held the port, now that it is free.
+    const who = await runBerth(['who', String(l.port)], { env: { BERTH_HOME: home } });
+    assert.equal(who.code, 1);
+    assert.match(who.stdout, new RegExp(`Port ${l.port} was held by node \\(pid ${l.pid}\\) in .* until \\d\\d:\\d\\d`));
+    const whoJson = JSON.parse((await runBerth(['who', String(l.port), '--json'], { env: { BERTH_HOME: home } })).stdout) as { lastHolder: { pid: number } | null };
+    assert.equal(whoJson.lastHolder?.pid, l.pid);
+    const doctor = await runBerth(['doctor', String(l.port)], { env: { BERTH_HOME: home } });
+    assert.equal(doctor.code, 1);
+    assert.match(doctor.stdout, new RegExp(`was held by node \\(pid ${l.pid}\\)`));
     recorder.stop();
   });
 

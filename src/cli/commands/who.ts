@@ -2,6 +2,7 @@
  * `berth who <target>`: every process holding a port.
  */
 import { whoIs } from '../../inventory/index.js';
+import type { HistoryItem } from '../../watch/history.js';
 import { expectPositionals, parseCommandArgs } from '../args.js';
 import type { Io } from '../render/io.js';
 import { toJson } from '../render/io.js';
@@ -34,6 +35,16 @@ Examples:
   berth who http://localhost:5173/
   kill $(berth who -q 3000)     but berth kill 3000 does it safely`;
 
+/** The last recorded holder of `port` when it is not open any more; null without history (or an unreadable store). */
+async function lastHolderOf(port: number): Promise<HistoryItem | null> {
+  try {
+    const item = (await import('../../watch/history.js')).lastHolder(port, { protocol: 'tcp' });
+    return item && item.ended !== 'open' ? item : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function run(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs('who', args, {
     connections: { type: 'boolean', short: 'c' },
@@ -45,8 +56,14 @@ export async function run(args: string[], io: Io): Promise<number> {
   }
   expectPositionals('who', positionals, 1, 1, 'a port or address (such as 3000 or 127.0.0.1:3000)');
   const result = await whoIs(positionals[0]!, { connections: values.connections === true });
-  if (values.json) io.out(toJson(result));
+  // Nobody holds it now: berth's port history may know who did (loaded only then).
+  const previous = result.listeners.length === 0 && !values.quiet ? await lastHolderOf(result.target.port) : null;
+  if (values.json) io.out(toJson({ ...result, lastHolder: previous }));
   else if (values.quiet) io.out(result.holders.map((h) => String(h.process.pid)));
-  else io.out(renderWho(result, io.style));
+  else {
+    io.out(renderWho(result, io.style));
+    const line = previous ? (await import('../render/history.js')).renderLastHolder(previous, io.style) : null;
+    if (line) io.out(line);
+  }
   return result.listeners.length > 0 ? 0 : 1;
 }

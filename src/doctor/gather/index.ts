@@ -6,6 +6,7 @@
  * are read in parallel; every probe is bounded; a probe still pending once
  * another fact has decided the case is aborted instead of waited out.
  */
+import { lastHolder } from '../../watch/history.js';
 import { getDefaultResultOrder } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -19,7 +20,7 @@ import { portFacts } from '../../ports/facts.js';
 import type { Target } from '../../ports/parse.js';
 import { hintFromPort } from '../../probe/identify/hints.js';
 import { isLocalhostName, orderLikeNetConnect, probeConnect, resolveHost } from '../../probe/connect.js';
-import type { AddressFact, DoctorFacts, ExpectedProtocol, FirewallFacts, IdentifyFact, ListenerFact, ProbeFact, TargetFacts } from '../types.js';
+import type { AddressFact, DoctorFacts, ExpectedProtocol, FirewallFacts, IdentifyFact, LastHolderFact, ListenerFact, ProbeFact, TargetFacts } from '../types.js';
 import { readFirewall } from './firewall.js';
 import { readAcceptQueueLimits, readListenBacklogs, readLoopbackState, readSysctls, readTcpCounters, ssKey } from './kernel.js';
 import { findForeignListeners, readNetns } from './namespaces.js';
@@ -282,6 +283,7 @@ export async function gatherFacts(target: Target, options: GatherOptions): Promi
     : { readable: false, reason: 'not read: every connect answered at once', sources: [], matches: [] };
 
   const noListener = tcpListeners.length === 0;
+  const previous = noListener && targetFacts.local ? readLastHolder(target.port, gaps) : null;
   return {
     target: targetFacts,
     platform: process.platform,
@@ -305,6 +307,27 @@ export async function gatherFacts(target: Target, options: GatherOptions): Promi
     netns: ours,
     foreignListeners,
     identify,
+    lastHolder: previous,
     gaps,
   };
+}
+
+/** The port's last holder from the history store; null when none was recorded (or the store cannot be read: a gap). */
+function readLastHolder(port: number, gaps: string[]): LastHolderFact | null {
+  try {
+    const item = lastHolder(port, { protocol: 'tcp' });
+    if (item === null || item.ended === 'open') return null;
+    return {
+      pid: item.pid,
+      name: item.processName,
+      command: item.command,
+      cwd: item.cwd,
+      until: item.until ?? item.lastSeenAt,
+      closed: item.ended === 'closed',
+      durationMs: item.durationMs,
+    };
+  } catch (error) {
+    gaps.push(`port history: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
 }

@@ -4,7 +4,7 @@
  * user probably wanted. RECENTLY_CLOSED: TIME_WAIT sockets on the port show
  * that something served it moments ago.
  */
-import type { Finding, NearbyFact, Rule } from '../types.js';
+import type { Finding, LastHolderFact, NearbyFact, Rule } from '../types.js';
 import { clientProbes, hostPort, probeLine, rewriteTarget } from './helpers.js';
 
 const REASON_WORDS: Record<NearbyFact['reason'], string> = {
@@ -18,6 +18,23 @@ function nearbyLine(n: NearbyFact): string {
   return `did you mean port ${n.port}? ${who} listens on ${hostPort(n.address, n.port)} (${REASON_WORDS[n.reason]})${n.command ? `: ${n.command}` : ''}`;
 }
 
+/** 14:05, or 2026-11-22 14:05 when not today. */
+function clock(ms: number, now = Date.now()): string {
+  const d = new Date(ms);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return new Date(now).toDateString() === d.toDateString() ? time : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
+}
+
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function lastHolderLine(h: LastHolderFact): string {
+  const who = `${h.name ?? 'a process'}${h.pid === null ? '' : ` (pid ${h.pid})`}`;
+  return `was held by ${who}${h.cwd ? ` in ${h.cwd}` : ''} ${h.closed ? 'until' : 'last seen at'} ${clock(h.until)} (berth's port history)${h.command ? `: ${h.command}` : ''}`;
+}
+
 /** Fires when nothing listens on the port anywhere. */
 export const nothingListening: Rule = (facts) => {
   const t = facts.target;
@@ -27,6 +44,8 @@ export const nothingListening: Rule = (facts) => {
   for (const p of facts.probes) evidence.push(probeLine(p, t.port));
   for (const u of facts.udp) evidence.push(`only a UDP socket is bound to ${hostPort(u.address, t.port)}: a TCP client never reaches it`);
   for (const n of facts.nearby) evidence.push(nearbyLine(n));
+  const previous = facts.lastHolder;
+  if (previous) evidence.push(lastHolderLine(previous));
   const best = facts.nearby[0];
   const finding: Finding = {
     code: 'NOTHING_LISTENING',
@@ -39,10 +58,15 @@ export const nothingListening: Rule = (facts) => {
           text: `Point the client at port ${best.port}, where ${best.name ?? 'a process'} ${REASON_WORDS[best.reason]} listens, or start the server you meant and check its output for the error that stopped it.`,
           command: `berth doctor ${rewriteTarget(facts, { port: best.port })}`,
         }
-      : {
-          text: 'Start the server, or read its output: it may have crashed or failed to bind (EADDRINUSE, EACCES); `berth ls` shows what does listen.',
-          command: 'berth ls',
-        },
+      : previous?.command
+        ? {
+            text: `Start it again (${previous.name ?? 'its last holder'} held it until ${clock(previous.until)}), and read its output if it stops: it may have crashed.`,
+            command: previous.cwd ? `cd ${shellQuote(previous.cwd)} && ${previous.command}` : previous.command,
+          }
+        : {
+            text: 'Start the server, or read its output: it may have crashed or failed to bind (EADDRINUSE, EACCES); `berth ls` shows what does listen.',
+            command: 'berth ls',
+          },
   };
   return [finding];
 };
