@@ -95,7 +95,9 @@ function unknownCommand(name: string): BerthError {
 
 /** Runs berth with `argv` (without node and script); returns the exit code. */
 export async function runCli(argv: string[], io: Io): Promise<number> {
-  const json = argv.includes('--json');
+  // Only berth's own flags count: `berth wait 3000 -- tool --json` is not asking berth for JSON.
+  const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  const json = own.includes('--json');
   try {
     const first = argv[0];
     if (first === '--version' || first === '-V' || first === 'version') {
