@@ -32,7 +32,10 @@ import { parseArgs } from 'node:util';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
 const BERTH = path.join(ROOT, 'bin/berth.js');
-const NODE24 = path.join(ROOT, 'node_modules/node/bin/node');
+// Node 24 lives in its own folder, installed on demand: in the root package its `node` bin would
+// shadow the Node that runs berth (npm puts node_modules/.bin first on PATH).
+const NODE24_PREFIX = path.join(ROOT, 'bench/proxy/node24');
+const NODE24 = path.join(NODE24_PREFIX, 'node_modules/node/bin/node');
 const PORTLESS = path.join(ROOT, 'node_modules/portless/dist/cli.js');
 const BODY = 'hello world\n';
 const READY_TIMEOUT_MS = 20_000;
@@ -186,8 +189,9 @@ const targets = [{ name: 'direct', port: appPort, host: `127.0.0.1:${appPort}`, 
 
 // portless
 let portlessSkipped = null;
+if (!existsSync(NODE24)) spawnSync('npm', ['install', '--prefix', NODE24_PREFIX, '--no-audit', '--no-fund'], { stdio: 'inherit' });
 if (!existsSync(NODE24) || !existsSync(PORTLESS)) {
-  portlessSkipped = `not installed (${!existsSync(NODE24) ? NODE24 : PORTLESS} is missing; npm install adds the node@24 and portless dev dependencies)`;
+  portlessSkipped = `not installed (${!existsSync(NODE24) ? NODE24 : PORTLESS} is missing; npm install --prefix bench/proxy/node24 adds Node 24; npm install adds portless)`;
 } else {
   const state = tempDir('portless');
   const port = await freePort();

@@ -77,6 +77,13 @@ export function toStateError(error: unknown, store: Pick<StateStore, 'home' | 'p
   if (error instanceof BerthError) return error;
   const code = errnoCode(error) ?? '';
   const message = error instanceof Error ? error.message : String(error);
+  if (code === 'ERR_DLOPEN_FAILED' || message.includes('NODE_MODULE_VERSION')) {
+    return new BerthError('E_PLATFORM', `berth's SQLite driver (better-sqlite3) was built for another Node.js than this one (${process.version}).`, {
+      hint: 'Rebuild it for this Node: npm rebuild better-sqlite3 (in berth\'s folder), or run berth with the Node it was installed with.',
+      cause: error,
+      data: { node: process.version },
+    });
+  }
   if (code === 'SQLITE_NOTADB') return corruptError(store.path, 'it is not a SQLite database', error);
   if (code.startsWith('SQLITE_CORRUPT')) return corruptError(store.path, `the file is damaged (${message})`, error);
   if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM') {
