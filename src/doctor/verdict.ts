@@ -1,25 +1,10 @@
 /**
  * The one-line verdict and the health of a target, from facts and findings. Pure.
  */
+import { PROTOCOL_LABELS } from '../probe/identify/labels.js';
 import type { DoctorFacts, DoctorReport, Finding } from './types.js';
 import { answeredProbe, formatMs, hostPort } from './rules/helpers.js';
 
-/** Protocol names for the verdict line. */
-const PROTOCOL_LABELS: Record<string, string> = {
-  http: 'HTTP',
-  https: 'HTTPS',
-  tls: 'TLS',
-  h2c: 'HTTP/2',
-  ssh: 'SSH',
-  postgres: 'PostgreSQL',
-  mysql: 'MySQL',
-  redis: 'Redis',
-  mongodb: 'MongoDB',
-  'node-inspector': 'Node inspector',
-  'chrome-devtools': 'Chrome DevTools',
-  jdwp: 'JDWP',
-  smtp: 'SMTP',
-};
 
 /** Builds healthy, verdict and answered for a report. */
 export function decide(facts: DoctorFacts, findings: readonly Finding[]): Pick<DoctorReport, 'healthy' | 'verdict' | 'answered'> {
@@ -37,7 +22,7 @@ export function decide(facts: DoctorFacts, findings: readonly Finding[]): Pick<D
   const healthy = answered !== undefined && errors.length === 0;
   const target = facts.target.scheme ? facts.target.input : hostPort(facts.target.host, facts.target.port);
   if (healthy) {
-    const what = id && !id.aborted && id.protocol !== 'no-answer' ? ` (${id.summary || PROTOCOL_LABELS[id.protocol] || id.protocol})` : '';
+    const what = id && !id.aborted && id.protocol !== 'no-answer' ? ` (${id.summary || (PROTOCOL_LABELS as Readonly<Record<string, string>>)[id.protocol] || id.protocol})` : '';
     const tail = warnings > 0 ? ` · ${warnings} warning${warnings === 1 ? '' : 's'}` : '';
     return { healthy, verdict: `${hostPort(probe!.address, facts.target.port)} answers${what} in ${formatMs(probe!.ms)}${tail}`, answered };
   }

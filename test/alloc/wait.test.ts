@@ -8,20 +8,11 @@ import { isBerthError, type BerthError } from '../../src/errors.js';
 import { tryBind } from '../../src/probe/bind.js';
 import { ROOT, hasIPv6, startListener, startReadyProcess } from '../helpers/children.js';
 import { freePort } from '../helpers/wait-ports.js';
+import { close, listen } from '../helpers/net.js';
 
 const ipv6 = await hasIPv6();
 const SERVER = `${ROOT}test/fixtures/servers/wait-server.mjs`;
 
-function listen(server: Server, host: string, port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port, host }, () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 
 /** Runs `promise`, expecting E_TIMEOUT; returns the error and its diagnosis. */
 async function timedOut(promise: Promise<unknown>): Promise<{ error: BerthError; diagnosis: Diagnosis }> {

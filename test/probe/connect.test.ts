@@ -18,19 +18,10 @@ import {
 import { probeHttp } from '../../src/probe/http.js';
 import { hasIPv6, startReadyProcess } from '../helpers/children.js';
 import { evenEphemeralPort, freePort } from '../helpers/wait-ports.js';
+import { close, listen } from '../helpers/net.js';
 
 const ipv6 = await hasIPv6();
 
-function listen(server: Server, host: string, port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port, host }, () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 
 describe('probeConnect', () => {
   it('connects to a listener and reports the address, family and local port', async () => {

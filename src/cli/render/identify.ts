@@ -2,26 +2,11 @@
  * Rendering `berth identify` and the PROTOCOL column of `berth ls --identify`.
  */
 import type { Identification, ProtocolId } from '../../probe/identify/index.js';
+import { PROTOCOL_LABELS } from '../../probe/identify/labels.js';
 import { formatHostPort } from '../../ports/parse.js';
 import type { Style } from './style.js';
 
-const LABELS: Readonly<Record<ProtocolId, string>> = {
-  http: 'HTTP',
-  https: 'HTTPS',
-  tls: 'TLS',
-  h2c: 'HTTP/2 (h2c)',
-  ssh: 'SSH',
-  postgres: 'PostgreSQL',
-  mysql: 'MySQL',
-  redis: 'Redis',
-  mongodb: 'MongoDB',
-  'node-inspector': 'Node inspector',
-  'chrome-devtools': 'Chrome DevTools',
-  jdwp: 'JDWP',
-  smtp: 'SMTP',
-  unknown: 'unknown',
-  'no-answer': 'no answer',
-};
+const LABELS = PROTOCOL_LABELS;
 
 const RISKY: ReadonlySet<ProtocolId> = new Set(['node-inspector', 'chrome-devtools', 'jdwp']);
 

@@ -25,10 +25,10 @@
  * its probe to the front and skips the banner wait, so that the common case
  * is one round trip.
  */
-import { lookup } from 'node:dns/promises';
-import { isIP, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { BerthError } from '../../errors.js';
 import { formatHostPort, parseTarget } from '../../ports/parse.js';
+import { resolveHost } from '../connect.js';
 import { recogniseBytes, unknownBytesVerdict } from './banner.js';
 import { describeHttp2, http2Facts, requestHttp2 } from './h2c.js';
 import { hintFromPort, hintFromScheme } from './hints.js';
@@ -114,22 +114,12 @@ export function planProbes(hint: ProtocolId | null): Array<RawProbeName | 'tls' 
   return [first, ...DEFAULT_ORDER.filter((p) => p !== first)];
 }
 
-/** The addresses to try for a host: loopback for a bare port or `localhost`, resolved names otherwise. */
+/** The addresses to try for a host: loopback for a bare port, `localhost` or a wildcard; resolved names otherwise (Node's order). */
 async function candidateAddresses(host: string | null): Promise<string[]> {
-  if (host === null || host === 'localhost' || host.endsWith('.localhost')) return ['127.0.0.1', '::1'];
+  if (host === null) return ['127.0.0.1', '::1'];
   if (host === '0.0.0.0') return ['127.0.0.1'];
   if (host === '::') return ['::1'];
-  if (isIP(host) !== 0) return [host];
-  try {
-    const found = await lookup(host, { all: true, verbatim: true });
-    return [...new Set(found.map((entry) => entry.address))];
-  } catch (error) {
-    throw new BerthError('E_TARGET_INVALID', `Cannot resolve "${host}".`, {
-      hint: 'Check the host name, or give an address such as 127.0.0.1.',
-      cause: error,
-      data: { host },
-    });
-  }
+  return (await resolveHost(host)).map((a) => a.address);
 }
 
 const REFUSAL_WORDS: Readonly<Record<string, string>> = {
