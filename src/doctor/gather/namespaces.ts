@@ -32,6 +32,28 @@ function parseStatName(text: string): string {
   return open === -1 || close === -1 ? '' : text.slice(open + 1, close);
 }
 
+/** The first of `pids` with an open fd on socket `inode`; null when none can be read. */
+async function findHolder(inode: number, pids: readonly number[]): Promise<number | null> {
+  if (inode === 0) return null;
+  const link = `socket:[${inode}]`;
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = await readdir(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if ((await readlink(`/proc/${pid}/fd/${fd}`)) === link) return pid;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return null;
+}
+
 /** Most namespaces a scan looks into; a machine with more containers than this is rare. */
 const MAX_NAMESPACES = 64;
 
@@ -51,8 +73,13 @@ export async function findForeignListeners(port: number, ours: string | null): P
   const pids = entries.map(Number).sort((a, b) => a - b);
   const links = await Promise.all(pids.map((pid) => readNetns(pid)));
   const firstPid = new Map<string, number>();
+  const members = new Map<string, number[]>();
   links.forEach((link, i) => {
-    if (link !== null && link !== ours && !firstPid.has(link)) firstPid.set(link, pids[i]!);
+    if (link === null || link === ours) return;
+    if (!firstPid.has(link)) firstPid.set(link, pids[i]!);
+    const list = members.get(link) ?? [];
+    list.push(pids[i]!);
+    members.set(link, list);
   });
   const found: ForeignListenerFact[] = [];
   const namespaces = [...firstPid.entries()].slice(0, MAX_NAMESPACES);
@@ -69,10 +96,13 @@ export async function findForeignListeners(port: number, ours: string | null): P
         ...parseProcNet(v4, 'tcp', 4, { listeningOnly: true, ports: range }),
         ...parseProcNet(v6, 'tcp', 6, { listeningOnly: true, ports: range }),
       ];
-      const name = parseStatName(stat);
-      const command = cmdline.split('\0').filter(Boolean).join(' ') || `[${name}]`;
       for (const socket of sockets) {
-        found.push({ netns, address: socket.localAddress, family: socket.family as Family, pid, name, command });
+        // The table came from any process of the namespace; name the one that holds the socket when it can be read.
+        const holder = (await findHolder(socket.inode, members.get(netns) ?? [])) ?? pid;
+        const [holderStat, holderCmdline] = holder === pid ? [stat, cmdline] : await Promise.all([readText(`/proc/${holder}/stat`), readText(`/proc/${holder}/cmdline`)]);
+        const name = parseStatName(holderStat);
+        const command = holderCmdline.split('\0').filter(Boolean).join(' ') || `[${name}]`;
+        found.push({ netns, address: socket.localAddress, family: socket.family as Family, pid: holder, name, command });
       }
     }),
   );
