@@ -70,7 +70,24 @@ export async function conflictHosts(host: string | undefined): Promise<string[]>
       });
     }
   }
-  for (const address of addresses) if (!hosts.includes(address)) hosts.push(address);
+  for (const address of addresses) {
+    if (hosts.includes(address)) continue;
+    // Port 0: the kernel picks any port, so only the address itself is tested.
+    const check = await tryBind(0, address);
+    if (!check.ok && check.reason === 'address-unavailable') {
+      throw new BerthError('E_USAGE', `${address} is not an address of this machine (EADDRNOTAVAIL): nothing can listen there.`, {
+        hint: 'Give an address of one of its interfaces (ip -br addr), or 127.0.0.1 / 0.0.0.0.',
+        data: { host, address },
+      });
+    }
+    if (!check.ok && check.reason === 'family-unsupported') {
+      throw new BerthError('E_USAGE', `${address} is an IPv6 address, and IPv6 is not available on this machine (${check.code}).`, {
+        hint: 'Use an IPv4 address such as 127.0.0.1, or enable IPv6.',
+        data: { host, address },
+      });
+    }
+    hosts.push(address);
+  }
   return hosts;
 }
 

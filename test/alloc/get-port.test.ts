@@ -136,7 +136,7 @@ describe('berth get', () => {
     assert.notEqual(skipped.stdout.trim(), '6000');
   });
   it('rejects bad input with exit 2', async () => {
-    for (const args of [['get', 'abc'], ['get', '0'], ['get', '--range', '3000-'], ['get', '--count', '0'], ['get', '--exclude', 'x'], ['get', '--owner', 'abc'], ['get', '--ttl', '1h']]) {
+    for (const args of [['get', 'abc'], ['get', '0'], ['get', '--range', '3000-'], ['get', '--count', '0'], ['get', '--exclude', 'x'], ['get', '--owner', 'abc'], ['get', '--ttl', '1h'], ['get', '--host', '192.0.2.7']]) {
       const r = await runBerth(args, { env });
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /^berth: /);
