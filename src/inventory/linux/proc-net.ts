@@ -39,6 +39,7 @@ const TCP_STATES: readonly SocketState[] = [
   'NEW_SYN_RECV',
 ];
 
+const STATE_SYN_RECV = 0x03;
 const STATE_LISTEN = 0x0a;
 const STATE_CLOSE = 0x07;
 
@@ -124,9 +125,58 @@ function readHex(text: string, at: number, digits: number): number {
   return value;
 }
 
+/**
+ * Reads the `index`th space-separated field in `text[from, to)` as a decimal
+ * number, without splitting the line; -1 when it is missing or not a number.
+ */
+function readDecimalField(text: string, from: number, to: number, index: number): number {
+  let at = from;
+  for (let field = 0; ; field++) {
+    while (at < to && text.charCodeAt(at) === 32) at++;
+    if (at >= to) return -1;
+    if (field === index) break;
+    while (at < to && text.charCodeAt(at) !== 32) at++;
+  }
+  let value = 0;
+  let digits = 0;
+  for (; at < to; at++, digits++) {
+    const code = text.charCodeAt(at);
+    if (code === 32) break;
+    if (code < 48 || code > 57) return -1;
+    value = value * 10 + (code - 48);
+  }
+  return digits === 0 ? -1 : value;
+}
+
 function isZeroAddress(hex: string): boolean {
   for (let i = 0; i < hex.length; i++) if (hex.charCodeAt(i) !== 48) return false;
   return true;
+}
+
+/**
+ * True when a line in `text[from, to)` shows that /proc/net/tcp{,6} has moved
+ * past its listening sockets. The kernel prints every listener first (it walks
+ * the listening hash, then the established hash: tcp_get_idx() in
+ * net/ipv4/tcp_ipv4.c), so once a line in another state appears no listener
+ * follows, and a reader that only wants listeners can stop reading there.
+ * SYN_RECV does not count: kernels before 4.4 printed pending connection
+ * requests right after their listener.
+ */
+export function passedListeners(text: string, from: number, to: number, family: Family): boolean {
+  const stateOffset = family === 4 ? 28 : 76; // "LOCAL:PORT REMOTE:PORT " after the "sl: "
+  let lineStart = from;
+  while (lineStart < to) {
+    let lineEnd = text.indexOf('\n', lineStart);
+    if (lineEnd === -1 || lineEnd > to) lineEnd = to;
+    const slColon = text.indexOf(':', lineStart);
+    if (slColon !== -1 && slColon < lineEnd) {
+      const stateAt = slColon + 2 + stateOffset;
+      const state = stateAt + 2 <= lineEnd ? readHex(text, stateAt, 2) : -1;
+      if (state >= 0 && state !== STATE_LISTEN && state !== STATE_SYN_RECV) return true;
+    }
+    lineStart = lineEnd + 1;
+  }
+  return false;
 }
 
 /**
@@ -145,6 +195,16 @@ export function parseProcNet(text: string, protocol: Protocol, family: Family, o
   const wantedState = protocol === 'tcp' ? STATE_LISTEN : STATE_CLOSE;
   const width = family === 4 ? 8 : 32; // hex digits of one address
   const sockets: RawSocket[] = [];
+  // A machine has few distinct addresses and thousands of sockets on them: decode each once.
+  const decoded = new Map<string, string>();
+  const decode = (hex: string): string => {
+    let address = decoded.get(hex);
+    if (address === undefined) {
+      address = decodeAddress(hex, family, endianness);
+      decoded.set(hex, address);
+    }
+    return address;
+  };
   let lineStart = text.indexOf('\n') + 1; // skip the header
   while (lineStart > 0 && lineStart < text.length) {
     let lineEnd = text.indexOf('\n', lineStart);
@@ -176,9 +236,10 @@ export function parseProcNet(text: string, protocol: Protocol, family: Family, o
     // An unconnected UDP socket that is not bound to a port is nobody's listener.
     if (protocol === 'udp' && stateCode === STATE_CLOSE && localPort === 0) continue;
 
-    // Only now split the rest: " tx:rx tr:when retrnsmt uid timeout inode …".
-    const rest = text.slice(stateAt + 2, lineEnd).trim().split(/\s+/);
-    if (rest.length < 6) continue;
+    // Only now read the rest: " tx:rx tr:when retrnsmt uid timeout inode …".
+    const uid = readDecimalField(text, stateAt + 2, lineEnd, 3);
+    const inode = readDecimalField(text, stateAt + 2, lineEnd, 5);
+    if (uid < 0 || inode < 0) continue;
     let state: SocketState = TCP_STATES[stateCode] ?? 'UNKNOWN';
     if (protocol === 'udp') state = stateCode === STATE_CLOSE ? 'UNCONN' : stateCode === 1 ? 'ESTABLISHED' : state;
     const remoteHex = text.slice(remote, remote + width);
@@ -187,13 +248,13 @@ export function parseProcNet(text: string, protocol: Protocol, family: Family, o
     sockets.push({
       protocol,
       family,
-      localAddress: decodeAddress(text.slice(local, local + width), family, endianness),
+      localAddress: decode(text.slice(local, local + width)),
       localPort,
-      remoteAddress: isUnconnected ? null : decodeAddress(remoteHex, family, endianness),
+      remoteAddress: isUnconnected ? null : decode(remoteHex),
       remotePort: isUnconnected ? null : remotePort,
       state,
-      uid: Number(rest[3]),
-      inode: Number(rest[5]),
+      uid,
+      inode,
     });
   }
   return sockets;
