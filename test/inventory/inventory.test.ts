@@ -100,8 +100,13 @@ describe('listSockets and whoIs on real listeners', () => {
     const client = connect(l.port, '127.0.0.1');
     await new Promise((resolve) => client.once('connect', resolve));
     try {
-      const who = await whoIs(String(l.port), { connections: true });
-      const conns = who.connections!;
+      // Until the server has called accept(), its side of the connection has no holder (inode 0): ask until it has.
+      let conns: NonNullable<Awaited<ReturnType<typeof whoIs>>['connections']> = [];
+      const held = (c: (typeof conns)[number]): boolean => c.localPort === l.port && c.remotePort === client.localPort && c.holders.length > 0;
+      for (let i = 0; i < 100 && !conns.some(held); i++) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        conns = (await whoIs(String(l.port), { connections: true })).connections!;
+      }
       const clientSide = conns.find((c) => c.remotePort === l.port && c.localPort === client.localPort);
       const serverSide = conns.find((c) => c.localPort === l.port && c.remotePort === client.localPort);
       assert.ok(clientSide, 'this process as a client is listed');
