@@ -10,7 +10,7 @@ import { whoIs } from '../inventory/index.js';
 import { formatHostPort } from '../ports/parse.js';
 import { isSameProcessAlive } from '../processes/index.js';
 import type { RouteRecord } from '../state/routes.js';
-import type { DownExplanation } from './pages.js';
+import { renderDownPage, type DownExplanation } from './pages.js';
 
 /** Lines of the app's output shown on the 502 page. */
 export const LOG_TAIL_LINES = 20;
@@ -129,5 +129,14 @@ function safeAlive(proc: { pid: number; startMarker: string | null }): boolean {
     return isSameProcessAlive(proc);
   } catch {
     return true;
+  }
+}
+
+/** The 502 page for `route` (see {@link explainDown}); never rejects: a failure to explain still gives a page. */
+export async function renderDownHtml(route: RouteRecord, error: unknown): Promise<string> {
+  try {
+    return renderDownPage(route, await explainDown(route, error));
+  } catch {
+    return renderDownPage(route, { headline: `${formatHostPort(route.host, route.port)} did not answer.`, reasons: [], findings: [], logTail: null, logPath: null });
   }
 }

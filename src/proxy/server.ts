@@ -14,12 +14,14 @@ import { formatHostPort } from '../ports/parse.js';
 import type { StateOptions } from '../state/db.js';
 import { stateHome } from '../state/paths.js';
 import type { RouteRecord } from '../state/routes.js';
-import { explainDown } from './down.js';
+import { renderDownHtml } from './down.js';
+import { FastPath } from './fast-path.js';
 import { isLoop, routeTrail, toClientHeaders, toUpstreamHeaders } from './headers.js';
 import { routeNameFromHost } from './names.js';
-import { escapeHtml, renderDownPage, renderLoopPage, renderNotFoundPage } from './pages.js';
+import { escapeHtml, renderLoopPage, renderNotFoundPage } from './pages.js';
 import { DEFAULT_PROXY_PORT } from './paths.js';
 import { RouteCache } from './route-cache.js';
+import { UpstreamPool } from './upstream-pool.js';
 import { handleUpgrade } from './websocket.js';
 import { firstHost, otherLoopback, type ProxyContext } from './context.js';
 
@@ -34,6 +36,9 @@ export const CLIENT_KEEP_ALIVE_MS = 30_000;
 
 /** How often stale `run` routes are swept from the store, in milliseconds. */
 export const SWEEP_INTERVAL_MS = 5_000;
+
+/** How often the fast path's timers (header timeout, idle connections) are checked, in milliseconds. */
+export const TIMER_SWEEP_INTERVAL_MS = 1_000;
 
 /** What {@link createProxyServer} listens on. */
 export interface ProxyServerOptions extends StateOptions {
@@ -109,6 +114,38 @@ export function createProxyServer(options: ProxyServerOptions = {}): ProxyServer
   const startedAt = Date.now();
   const context: ProxyContext = { cache, port: () => port, preferred: new Map() };
   let sweeper: NodeJS.Timeout | undefined;
+  let timers: NodeJS.Timeout | undefined;
+  const pool = new UpstreamPool();
+  const fastPath = new FastPath({
+    context,
+    pool,
+    handOver: (socket, rest) => handOver(socket, rest),
+    downPage: renderDownHtml,
+    notFoundPage: (host) => {
+      try {
+        return renderNotFoundPage(host, cache.list(), port);
+      } catch {
+        return renderNotFoundPage(host, [], port);
+      }
+    },
+    headersTimeoutMs: HEADERS_TIMEOUT_MS,
+    keepAliveMs: CLIENT_KEEP_ALIVE_MS,
+  });
+  /** Per connection: the HTTP server that accepted it and Node's own connection listener of that server, for handOver. */
+  const acceptedBy = new WeakMap<Socket, { server: Server; listener: (socket: Socket) => void }>();
+
+  function handOver(socket: Socket, rest: Buffer | null): void {
+    const accepted = acceptedBy.get(socket);
+    if (accepted === undefined || socket.destroyed) {
+      socket.destroy();
+      return;
+    }
+    // Put back what the fast path read, then let Node's server parse the connection from there (as it would a new one).
+    socket.pause();
+    if (rest !== null) socket.unshift(rest);
+    accepted.listener.call(accepted.server, socket);
+    socket.resume();
+  }
 
   function agentFor(host: string, targetPort: number): Agent {
     const key = `${host}|${targetPort}`;
@@ -147,9 +184,7 @@ export function createProxyServer(options: ProxyServerOptions = {}): ProxyServer
       res.destroy();
       return;
     }
-    explainDown(route, error)
-      .then((down) => sendPage(res, 502, renderDownPage(route, down)))
-      .catch(() => sendPage(res, 502, renderDownPage(route, { headline: `${formatHostPort(route.host, route.port)} did not answer.`, reasons: [], findings: [], logTail: null, logPath: null })));
+    void renderDownHtml(route, error).then((html) => sendPage(res, 502, html));
   }
 
   function forward(req: IncomingMessage, res: ServerResponse, route: RouteRecord, host: string, retried: Retries): void {
@@ -265,13 +300,23 @@ export function createProxyServer(options: ProxyServerOptions = {}): ProxyServer
   function makeServer(): Server {
     const server = createServer({ requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: CLIENT_KEEP_ALIVE_MS }, handleRequest);
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => handleUpgrade(context, req, socket, head));
+    // Every connection starts on the fast path; Node's own listener (the one http.Server registers
+    // in its constructor) runs only for connections handed over (handOver).
+    const listeners = server.listeners('connection');
+    const nodeListener = listeners.length === 1 ? (listeners[0] as (socket: Socket) => void) : undefined;
+    if (nodeListener !== undefined) server.removeListener('connection', nodeListener);
+    const accepted = nodeListener === undefined ? undefined : { server, listener: nodeListener };
     server.on('connection', (socket: Socket) => {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
+      if (accepted === undefined) return; // not the http.Server this was written for: Node serves every request
+      acceptedBy.set(socket, accepted);
+      fastPath.accept(socket);
     });
-    server.on('clientError', (_error, socket: Socket) => {
+    server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
       // Malformed requests, resets and header timeouts: answer if the socket still can, then drop it.
-      if (socket.writable && !socket.destroyed) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      if (socket.writable && !socket.destroyed) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       socket.destroy();
     });
     return server;
@@ -339,13 +384,17 @@ export function createProxyServer(options: ProxyServerOptions = {}): ProxyServer
       }
       sweeper = setInterval(() => cache.sweep(), SWEEP_INTERVAL_MS);
       sweeper.unref();
+      timers = setInterval(() => fastPath.sweep(), TIMER_SWEEP_INTERVAL_MS);
+      timers.unref();
     },
     async close(): Promise<void> {
       clearInterval(sweeper);
+      clearInterval(timers);
       const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
       for (const socket of sockets) socket.destroy();
       for (const server of servers) server.closeAllConnections();
       await Promise.all(closed);
+      pool.destroyAll();
       for (const agent of agents.values()) agent.destroy();
       agents.clear();
       servers.length = 0;
