@@ -115,6 +115,17 @@ export { runRecorder, runningDaemon, type DaemonRecord, type RunRecorderOptions 
 export { HISTORY_RETENTION_DAYS, type HistoryEntry, type RecorderRecord, type RecorderKind } from './state/history.js';
 export * from './proxy/index.js';
 export {
+  createUiServer,
+  TOKEN_HEADER,
+  type UiServer,
+  type UiServerOptions,
+  type UiSocket,
+  type UiIdentification,
+  type FeedMessage,
+  type FeedStatus,
+  type KillRequest,
+} from './ui/index.js';
+export {
   identifyPort,
   planProbes,
   PROTOCOL_IDS,

@@ -34,6 +34,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   proxy: { summary: 'the NAME.localhost reverse proxy: berth proxy start', load: () => import('./commands/proxy.js') },
   routes: { summary: 'the NAME.localhost routes and where they go', load: () => import('./commands/routes.js') },
   alias: { summary: 'route NAME.localhost to a port: berth alias pgadmin 5050', load: () => import('./commands/alias.js') },
+  ui: { summary: 'the ports of this machine in a web page, live: berth ui --open', load: () => import('./commands/ui.js') },
 };
 
 const ALIASES: Record<string, string> = { list: 'ls', stop: 'kill', free: 'kill' };
@@ -47,16 +48,30 @@ function version(): string {
   return pkg.version;
 }
 
-function usage(): string {
+/** The help's sections; a command missing here is listed under "more". */
+const GROUPS: ReadonlyArray<[string, readonly string[]]> = [
+  ['See', ['ls', 'who', 'explain', 'identify', 'watch', 'history', 'daemon', 'ui']],
+  ['Fix', ['kill', 'doctor']],
+  ['Allocate', ['get', 'leases', 'release', 'wait']],
+  ['Run and route', ['run', 'proxy', 'routes', 'alias', 'serve', 'forward']],
+];
+
+function commandList(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const line = (name: string): string => `  ${name.padEnd(width)}  ${COMMANDS[name]!.summary}`;
+  const listed = new Set(GROUPS.flatMap(([, names]) => names));
+  const sections = GROUPS.map(([title, names]) => [`${title}:`, ...names.filter((n) => n in COMMANDS).map(line)].join('\n'));
+  const more = Object.keys(COMMANDS).filter((n) => !listed.has(n));
+  if (more.length > 0) sections.push(['More:', ...more.map(line)].join('\n'));
+  return sections.join('\n\n');
+}
+
+function usage(): string {
   return `berth — see, free and understand the ports of this machine
 
 Usage: berth [COMMAND] [options]
 
-Commands:
-${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
-  .join('\n')}
+${commandList()}
 
   berth PORT is short for berth who PORT.
 
@@ -64,10 +79,13 @@ Every command takes --json and --help. Ports: 3000, :3000, 127.0.0.1:3000,
 [::1]:3000, localhost:3000 or a URL. Durations: 500ms, 5s, 2m (a bare number is seconds).
 
 Examples:
-  berth                      what is listening, and who holds it
-  berth who 3000             who holds port 3000
-  berth kill 3000            stop it, then check the port is free
-  berth ls --exposed         what the network can reach
+  berth                          what is listening, and who holds it
+  berth who 3000                 who holds port 3000
+  berth kill 3000                stop it, then check the port is free
+  berth ls --exposed             what the network can reach
+  berth doctor localhost:3000    why it does not answer, and the fix
+  PORT=$(berth get) npm start    a free port no other process gets
+  berth run -- npm run dev       the dev server at http://NAME.localhost:1355/
 
 berth ${version()} · berth COMMAND --help for details`;
 }
