@@ -71,6 +71,8 @@ export async function run(args: string[], io: Io): Promise<number> {
     throw await explainPortInUse(error, 'forward from another port (0 lets the OS pick one)');
   }
 
+  // Listen for Ctrl-C/SIGTERM before printing the address: whoever reads it may stop us at once.
+  const stopped = waitForStopSignal();
   if (json) {
     io.out(JSON.stringify({ event: 'listening', listen: address.hostPort, host: address.host, port: address.port, target: forwarder.target }));
     forwarder.on('open', (e) => io.out(JSON.stringify({ event: 'open', ...e })));
@@ -99,7 +101,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     forwarder.on('close', (e) => io.out(renderForwardClose(e, forwarder.stats(), forwarder.target, forwarder.targetPort, io.style)));
   }
 
-  const signal = await waitForStopSignal();
+  const signal = await stopped;
   if (timer !== undefined) clearInterval(timer);
   await forwarder.close();
   if (json) io.out(JSON.stringify({ event: 'stopped', signal, stats: forwarder.stats() }));

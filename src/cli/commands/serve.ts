@@ -75,10 +75,12 @@ export async function run(args: string[], io: Io): Promise<number> {
   } catch (error) {
     throw await explainPortInUse(error, 'leave out --port and berth serve picks a free one');
   }
+  // Listen for Ctrl-C/SIGTERM before printing the URL: whoever reads it may stop us at once.
+  const stopped = waitForStopSignal();
   if (json) io.out(JSON.stringify({ event: 'listening', url: address.url, host: address.host, port: address.port, root: server.root, ...options }));
   else io.out(renderServeReady(address, server.root, options, io.style));
 
-  const signal = await waitForStopSignal();
+  const signal = await stopped;
   await server.close();
   if (json) io.out(JSON.stringify({ event: 'stopped', signal }));
   else if (io.stdoutIsTTY) io.out(io.style.dim('Stopped.'));
