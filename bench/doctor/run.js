@@ -25,6 +25,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_BENCH_NODE, printHelpAndExit } from '../lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -35,15 +36,12 @@ const CURL_MAX_TIME_S = 5;
 const { values: flags } = parseArgs({
   options: {
     runs: { type: 'string', default: process.env.BENCH_RUNS ?? '15' },
-    node: { type: 'string', default: process.env.BENCH_NODE ?? process.env.npm_node_execpath ?? process.execPath },
+    node: { type: 'string', default: DEFAULT_BENCH_NODE },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
-if (flags.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport ')[0].replace(/^\/\/ ?/gm, ''));
-  process.exit(0);
-}
+if (flags.help) printHelpAndExit(import.meta.url);
 const RUNS = Number(flags.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) {
   console.error(`bench/doctor: --runs must be a positive integer, got "${flags.runs}"`);

@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { printHelpAndExit } from '../lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WORKER = path.join(HERE, 'worker.mjs');
@@ -35,10 +36,7 @@ const { values: flags } = parseArgs({
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
-if (flags.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport ')[0].replace(/^\/\/ ?/gm, ''));
-  process.exit(0);
-}
+if (flags.help) printHelpAndExit(import.meta.url);
 const CALLS = Number(flags.calls);
 const PROCS = Number(flags.procs);
 const RACE_CALLS = Number(flags['race-calls']);

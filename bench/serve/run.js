@@ -39,6 +39,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { printHelpAndExit } from '../lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -58,10 +59,7 @@ const { values: flags } = parseArgs({
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
-if (flags.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport ')[0].replace(/^\/\/ ?/gm, ''));
-  process.exit(0);
-}
+if (flags.help) printHelpAndExit(import.meta.url);
 const DURATION = positiveInt(flags.duration, 'duration');
 const ROUNDS = positiveInt(flags.rounds, 'rounds');
 const SMALL_CONNECTIONS = positiveInt(flags['small-connections'], 'small-connections');

@@ -36,6 +36,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_BENCH_NODE, printHelpAndExit } from '../lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -48,15 +49,12 @@ const { values: flags } = parseArgs({
     'max-delay': { type: 'string', default: '1500' },
     'no-cli': { type: 'boolean', default: false },
     'no-ipv6': { type: 'boolean', default: false },
-    node: { type: 'string', default: process.env.BENCH_NODE ?? process.env.npm_node_execpath ?? process.execPath },
+    node: { type: 'string', default: DEFAULT_BENCH_NODE },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
-if (flags.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport ')[0].replace(/^\/\/ ?/gm, ''));
-  process.exit(0);
-}
+if (flags.help) printHelpAndExit(import.meta.url);
 const RUNS = Number(flags.runs);
 const MIN_DELAY_MS = Number(flags['min-delay']);
 const MAX_DELAY_MS = Number(flags['max-delay']);

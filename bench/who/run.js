@@ -29,6 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_BENCH_NODE, printHelpAndExit } from '../lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -48,15 +49,12 @@ const { values: flags } = parseArgs({
     sockets: { type: 'string', default: process.env.BENCH_SOCKETS ?? '10000' },
     'warm-calls': { type: 'string', default: process.env.BENCH_WARM_CALLS ?? '5' },
     'no-load': { type: 'boolean', default: false },
-    node: { type: 'string', default: process.env.BENCH_NODE ?? process.env.npm_node_execpath ?? process.execPath },
+    node: { type: 'string', default: DEFAULT_BENCH_NODE },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
-if (flags.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport ')[0].replace(/^\/\/ ?/gm, ''));
-  process.exit(0);
-}
+if (flags.help) printHelpAndExit(import.meta.url);
 const RUNS = positiveInt(flags.runs, 'runs');
 const PROCS = positiveInt(flags.procs, 'procs');
 const SOCKETS = positiveInt(flags.sockets, 'sockets');
