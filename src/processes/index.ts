@@ -28,3 +28,9 @@ export function isSameProcessAlive(proc: Pick<ProcessInfo, 'pid' | 'startMarker'
   if (now === null || linux.hasExited(proc.pid, now.state)) return false;
   return proc.startMarker === null || now.marker === proc.startMarker;
 }
+
+/** `rootPid` and every process below it (children, grandchildren …), from the parent links the OS reports. */
+export function descendantsOf(rootPid: number): Set<number> {
+  if (process.platform === 'linux') return linux.descendantsOf(rootPid);
+  return unsupported();
+}

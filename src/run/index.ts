@@ -18,8 +18,8 @@ import type { RouteRecord } from '../state/routes.js';
 import { stateHome } from '../state/paths.js';
 import { deriveAppName, type AppName } from './name.js';
 import { planCommand, type CommandPlan } from './frameworks.js';
-import { descendantsOf, findAppListener, type AppListener } from './listener.js';
-import { readProcess } from '../processes/index.js';
+import { findAppListener, type AppListener } from './listener.js';
+import { descendantsOf, readProcess } from '../processes/index.js';
 import { signalProcess } from '../processes/signal.js';
 
 /** How often the start-up watch looks for the app's socket, in ms. */

@@ -4,10 +4,9 @@
  * → sh → node vite), and sometimes not on the port berth gave it (a tool
  * that ignores PORT and picks 3000 by itself).
  */
-import { readdirSync } from 'node:fs';
 import { listSockets } from '../inventory/index.js';
 import type { Socket } from '../model.js';
-import { readStat } from '../processes/linux.js';
+import { descendantsOf } from '../processes/index.js';
 
 /** Where the app answers. */
 export interface AppListener {
@@ -20,37 +19,6 @@ export interface AppListener {
 
 /** How often, in polls, the watch also looks for the app on other ports. */
 const WIDE_SCAN_EVERY = 7;
-
-/** `rootPid` and every process below it, from the parent links in /proc. */
-export function descendantsOf(rootPid: number): Set<number> {
-  const children = new Map<number, number[]>();
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return new Set([rootPid]);
-  }
-  for (const entry of entries) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    const stat = readStat(pid);
-    if (!stat) continue;
-    const list = children.get(stat.ppid) ?? [];
-    list.push(pid);
-    children.set(stat.ppid, list);
-  }
-  const found = new Set<number>([rootPid]);
-  const queue = [rootPid];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.pop()!) ?? []) {
-      if (!found.has(child)) {
-        found.add(child);
-        queue.push(child);
-      }
-    }
-  }
-  return found;
-}
 
 /** The address a client should use for a listener: wildcards are reached through loopback. */
 export function reachableHost(socket: Pick<Socket, 'localAddress' | 'family'>): string {

@@ -13,6 +13,7 @@ import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { BerthError, errnoCode } from '../errors.js';
+import { shellQuote } from '../shell.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { stateHome, statePath } from './paths.js';
 
@@ -49,13 +50,9 @@ function loadDriver(): typeof BetterSqlite3 {
   return driver;
 }
 
-function quote(path: string): string {
-  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
-}
-
 function readonlyError(home: string, why: string, cause?: unknown): BerthError {
   return new BerthError('E_STATE_READONLY', `berth cannot write its state folder ${home}: ${why}.`, {
-    hint: `Make it writable (ls -ld ${quote(home)}), or point berth at a folder you can write: export BERTH_HOME=~/.berth`,
+    hint: `Make it writable (ls -ld ${shellQuote(home)}), or point berth at a folder you can write: export BERTH_HOME=~/.berth`,
     cause,
     data: { home },
   });
@@ -63,7 +60,7 @@ function readonlyError(home: string, why: string, cause?: unknown): BerthError {
 
 function corruptError(path: string, why: string, cause?: unknown): BerthError {
   return new BerthError('E_STATE_CORRUPT', `berth's state store ${path} is unreadable: ${why}.`, {
-    hint: `Move it aside and berth starts a fresh one (current leases are forgotten): mv ${quote(path)} ${quote(`${path}.broken`)}`,
+    hint: `Move it aside and berth starts a fresh one (current leases are forgotten): mv ${shellQuote(path)} ${shellQuote(`${path}.broken`)}`,
     cause,
     data: { path },
   });
@@ -94,7 +91,7 @@ export function toStateError(error: unknown, store: Pick<StateStore, 'home' | 'p
   if (code === 'EROFS') return readonlyError(store.home, 'it is on a read-only file system', error);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new BerthError('E_STATE_BUSY', `berth's state store ${store.path} stayed locked for over ${BUSY_TIMEOUT_MS / 1000}s.`, {
-      hint: `Another process holds a long write transaction on it. Try again; to see which process: fuser -v ${quote(store.path)}`,
+      hint: `Another process holds a long write transaction on it. Try again; to see which process: fuser -v ${shellQuote(store.path)}`,
       cause: error,
       data: { path: store.path },
     });

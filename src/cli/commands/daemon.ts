@@ -17,7 +17,8 @@ import { WATCH_INTERVAL_MS } from '../../watch/events.js';
 import { recorderStatus } from '../../watch/history.js';
 import { historyRetentionMs } from '../../watch/recorder.js';
 import { expectPositionals, parseCommandArgs } from '../args.js';
-import { renderRecorderLine, formatWhen } from '../render/history.js';
+import { formatWhen } from '../../clock.js';
+import { renderRecorderLine } from '../render/history.js';
 import type { Io } from '../render/io.js';
 import { toJson } from '../render/io.js';
 

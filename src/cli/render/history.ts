@@ -2,22 +2,13 @@
  * Rendering listener history: `berth history`, `berth daemon status`, and
  * the "was held by … until …" line for `berth who` / `berth doctor`.
  */
+import { formatWhen } from '../../clock.js';
 import { formatDuration } from '../../duration.js';
 import type { HistoryItem, RecorderStatus } from '../../watch/history.js';
 import { tildify } from './sockets.js';
 import type { Style } from './style.js';
 import { formatTable, type Column } from './table.js';
 
-/** A time for people: `14:05:12` today, `Mon 14:05` this week, `2026-11-02 14:05` before. */
-export function formatWhen(at: number, now = Date.now()): string {
-  const date = new Date(at);
-  const today = new Date(now);
-  const hms = date.toTimeString().slice(0, 8);
-  if (date.toDateString() === today.toDateString()) return hms;
-  if (now - at < 6 * 86_400_000 && at < now) return `${date.toDateString().slice(0, 3)} ${hms.slice(0, 5)}`;
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${hms.slice(0, 5)}`;
-}
 
 function addressOf(item: HistoryItem): string {
   return item.family === 6 ? `[${item.address}]` : item.address;

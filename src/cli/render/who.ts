@@ -1,6 +1,7 @@
 /**
  * Rendering `berth who`.
  */
+import { localDateTime } from '../../clock.js';
 import { formatDuration } from '../../duration.js';
 import type { WhoResult } from '../../inventory/index.js';
 import type { Socket } from '../../model.js';
@@ -27,13 +28,6 @@ export function renderPortFacts(result: WhoResult, style: Style): string {
   if (f.privileged) parts.push('privileged (binding needs root)');
   if (f.browserUnsafe) parts.push('browsers refuse it (ERR_UNSAFE_PORT)');
   return style.dim(`port ${f.port}: ${parts.join(' · ')}`);
-}
-
-/** `2026-11-23 14:05:09` in local time; by hand, because the first toLocaleString() call loads ICU data (~18 ms). */
-function localDateTime(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
 /** Renders the holders of a port, or the one line saying nobody holds it. */

@@ -4,6 +4,8 @@
  * user probably wanted. RECENTLY_CLOSED: TIME_WAIT sockets on the port show
  * that something served it moments ago.
  */
+import { formatWhen } from '../../clock.js';
+import { shellQuote } from '../../shell.js';
 import type { Finding, LastHolderFact, NearbyFact, Rule } from '../types.js';
 import { clientProbes, hostPort, probeLine, rewriteTarget } from './helpers.js';
 
@@ -18,21 +20,9 @@ function nearbyLine(n: NearbyFact): string {
   return `did you mean port ${n.port}? ${who} listens on ${hostPort(n.address, n.port)} (${REASON_WORDS[n.reason]})${n.command ? `: ${n.command}` : ''}`;
 }
 
-/** 14:05, or 2026-11-22 14:05 when not today. */
-function clock(ms: number, now = Date.now()): string {
-  const d = new Date(ms);
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  return new Date(now).toDateString() === d.toDateString() ? time : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
-}
-
-function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
 function lastHolderLine(h: LastHolderFact): string {
   const who = `${h.name ?? 'a process'}${h.pid === null ? '' : ` (pid ${h.pid})`}`;
-  return `was held by ${who}${h.cwd ? ` in ${h.cwd}` : ''} ${h.closed ? 'until' : 'last seen at'} ${clock(h.until)} (berth's port history)${h.command ? `: ${h.command}` : ''}`;
+  return `was held by ${who}${h.cwd ? ` in ${h.cwd}` : ''} ${h.closed ? 'until' : 'last seen at'} ${formatWhen(h.until)} (berth's port history)${h.command ? `: ${h.command}` : ''}`;
 }
 
 /** Fires when nothing listens on the port anywhere. */
@@ -60,7 +50,7 @@ export const nothingListening: Rule = (facts) => {
         }
       : previous?.command
         ? {
-            text: `Start it again (${previous.name ?? 'its last holder'} held it until ${clock(previous.until)}), and read its output if it stops: it may have crashed.`,
+            text: `Start it again (${previous.name ?? 'its last holder'} held it until ${formatWhen(previous.until)}), and read its output if it stops: it may have crashed.`,
             command: previous.cwd ? `cd ${shellQuote(previous.cwd)} && ${previous.command}` : previous.command,
           }
         : {
