@@ -116,12 +116,18 @@ async function startEchoApp(): Promise<{ port: number; seen: string[] }> {
   return { port: app.port, seen };
 }
 
+/** A proxy with the echo app routed as web.localhost. */
+async function echoBehindProxy(): Promise<{ home: string; proxy: Awaited<ReturnType<typeof startTestProxy>>; app: Awaited<ReturnType<typeof startEchoApp>> }> {
+  const home = tempHome();
+  const proxy = await startTestProxy(home);
+  const app = await startEchoApp();
+  registerRoute({ home, name: 'web', port: app.port });
+  return { home, proxy, app };
+}
+
 describe('proxy: fast path framing', () => {
   it('serves pipelined requests in order: Content-Length and chunked bodies, HEAD, then hands an unknown name to the page server', async () => {
-    const home = tempHome();
-    const proxy = await startTestProxy(home);
-    const app = await startEchoApp();
-    registerRoute({ home, name: 'web', port: app.port });
+    const { proxy, app } = await echoBehindProxy();
     const data = await exchange(
       proxy.port,
       [
@@ -151,10 +157,7 @@ describe('proxy: fast path framing', () => {
   });
 
   it('keeps framing right around bodiless answers (204, 304) and forwards a chunked response with its trailers', async () => {
-    const home = tempHome();
-    const proxy = await startTestProxy(home);
-    const app = await startEchoApp();
-    registerRoute({ home, name: 'web', port: app.port });
+    const { proxy, app } = await echoBehindProxy();
     const data = await exchange(
       proxy.port,
       [
@@ -181,10 +184,7 @@ describe('proxy: fast path framing', () => {
   });
 
   it('answers Expect: 100-continue and HTTP/1.0 requests (through Node’s server)', async () => {
-    const home = tempHome();
-    const proxy = await startTestProxy(home);
-    const app = await startEchoApp();
-    registerRoute({ home, name: 'web', port: app.port });
+    const { proxy, app } = await echoBehindProxy();
     const res = await new Promise<{ status: number; body: string; continued: boolean }>((resolve, reject) => {
       let continued = false;
       const req = request({ host: '127.0.0.1', port: proxy.port, method: 'PUT', path: '/up', headers: { host: 'web.localhost', expect: '100-continue', 'content-length': '4' }, agent: false });
@@ -206,10 +206,7 @@ describe('proxy: fast path framing', () => {
   });
 
   it('forwards large headers and answers 431 past 16 KiB', async () => {
-    const home = tempHome();
-    const proxy = await startTestProxy(home);
-    const app = await startEchoApp();
-    registerRoute({ home, name: 'web', port: app.port });
+    const { proxy, app } = await echoBehindProxy();
     const big = 'b'.repeat(12 * 1024);
     const res = await send(proxy.port, { host: 'web.localhost', headers: { 'x-big': big } });
     assert.equal(res.body, `GET / 0: big=${big.length}`);
@@ -221,10 +218,7 @@ describe('proxy: fast path framing', () => {
 
 describe('proxy: fast path refuses what could be read two ways', () => {
   it('answers 400 to Content-Length with Transfer-Encoding, two Content-Lengths and obs-fold; the app never sees them', async () => {
-    const home = tempHome();
-    const proxy = await startTestProxy(home);
-    const app = await startEchoApp();
-    registerRoute({ home, name: 'web', port: app.port });
+    const { proxy, app } = await echoBehindProxy();
     const attempts = [
       'POST / HTTP/1.1\r\nHost: web.localhost\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: web.localhost\r\n\r\n',
       'POST / HTTP/1.1\r\nHost: web.localhost\r\nTransfer-Encoding: chunked\r\nContent-Length: 6\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: web.localhost\r\n\r\n',
@@ -241,10 +235,7 @@ describe('proxy: fast path refuses what could be read two ways', () => {
   });
 
   it('drops a request whose chunked body is malformed; what follows it never reaches the app', async () => {
-    const home = tempHome();
-    const proxy = await startTestProxy(home);
-    const app = await startEchoApp();
-    registerRoute({ home, name: 'web', port: app.port });
+    const { proxy, app } = await echoBehindProxy();
     const answer = await exchange(
       proxy.port,
       'POST /a HTTP/1.1\r\nHost: web.localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: web.localhost\r\n\r\n',
