@@ -193,6 +193,18 @@ function startHelper(procRoot: string, pids: Int32Array, control: Int32Array): {
   return { worker, reply };
 }
 
+/**
+ * Scans the processes started after the pid list was taken (a prefork
+ * server's new child sharing its listener, a server started while berth
+ * read /proc/net), on the calling thread: one more readdir of /proc, and
+ * usually nothing new.
+ */
+function scanNewPids(procRoot: string, known: ArrayLike<number>, wanted: ReadonlySet<number> | null, pairs: number[], unreadable: number[]): void {
+  const seen = new Set(Array.from(known));
+  const fresh = listPids(procRoot).filter((pid) => !seen.has(pid));
+  if (fresh.length > 0) scanClaimedPids(fs, procRoot, Int32Array.from(fresh), new Int32Array(2), wanted, pairs, unreadable);
+}
+
 /** How {@link startSocketHolderScan} runs. */
 export interface ScanOptions {
   /** Where proc(5) is mounted. */
@@ -246,6 +258,7 @@ export function startSocketHolderScan(options: ScanOptions = {}): PendingScan {
       const unreadable: number[] = [];
       if (!(helper && mode === 'alone')) {
         scanClaimedPids(fs, procRoot, pids, control, wanted ?? null, pairs, unreadable);
+        scanNewPids(procRoot, list, wanted ?? null, pairs, unreadable);
         if (!helper || stopHelper()) return toScan(pairs, null, unreadable, wanted);
       }
       try {
@@ -258,6 +271,7 @@ export function startSocketHolderScan(options: ScanOptions = {}): PendingScan {
         const again: number[] = [];
         const unreadableAgain: number[] = [];
         scanClaimedPids(fs, procRoot, pids, control, wanted ?? null, again, unreadableAgain);
+        scanNewPids(procRoot, list, wanted ?? null, again, unreadableAgain);
         return toScan(again, null, unreadableAgain, wanted);
       }
     },

@@ -90,6 +90,19 @@ describe('the fd scan, with and without its helper thread', () => {
     });
   }
 
+  it('finds holders that started after the scan listed the processes', async () => {
+    const pending = startSocketHolderScan({ helper: 'never' });
+    const late = await startListener({ fork: true });
+    try {
+      const raw = readRawSocketsSync({ protocols: ['tcp'], listeningOnly: true });
+      const inodes = new Set(raw.filter((s) => s.localPort === late.port).map((s) => s.inode));
+      const scan = await pending.finish(inodes);
+      assert.deepEqual([...scan.holders.values()].flat(), [late.pid, late.childPid!].sort((a, b) => a - b));
+    } finally {
+      await late.stop();
+    }
+  });
+
   it('without a wanted set it records every socket inode', async () => {
     const scan = await startSocketHolderScan({ helper: 'alone' }).finish();
     for (const inode of wanted) assert.ok(scan.holders.has(inode));
