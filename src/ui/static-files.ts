@@ -26,10 +26,10 @@ export interface StaticFile {
 
 /**
  * Where the static folder is: next to this module (library, or sources), or
- * beside the CLI bundle whose chunk runs this code (dist/cli/ or dist/cli/chunks/).
+ * in dist/cli/, beside the bundled command file that runs this code (dist/cli/commands/).
  */
 export function findStaticFolder(): string {
-  const candidates = ['./static/', './ui-static/', '../ui-static/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  const candidates = ['./static/', '../ui-static/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
   const found = candidates.find((dir) => existsSync(`${dir}index.html`));
   if (found === undefined) {
     throw new BerthError('E_PLATFORM', 'The dashboard\'s files (index.html, app.js, app.css) are missing from this berth installation.', {
