@@ -13,7 +13,7 @@ import { etagOf, isNotModified, isRangeStillValid, lastModifiedOf } from './cond
 import { readListing, renderListing } from './listing.js';
 import { mimeTypeOf } from './mime.js';
 import { contentRange, decideRange } from './range.js';
-import { decodeRequestPath, resolveInsideRoot, type Resolved } from './resolve-path.js';
+import { decodeRequestPath, isHiddenPath, resolveInsideRoot, type Resolved } from './resolve-path.js';
 
 /** What the handler needs to know; see StaticServerOptions for the meaning of each. */
 export interface HandlerConfig {
@@ -21,6 +21,7 @@ export interface HandlerConfig {
   spa: boolean;
   listing: boolean;
   cors: boolean;
+  dotfiles: boolean;
 }
 
 /** What one response was, for the access log. */
@@ -166,7 +167,7 @@ async function sendFolder(req: IncomingMessage, res: ServerResponse, config: Han
   const index = await resolveInsideRoot(config.rootReal, [...segments, 'index.html']);
   if (index.kind === 'found' && index.stats.isFile()) return sendFile(req, res, config, index.realPath);
   if (!config.listing) return sendText(req, res, config, 404, 'no index.html here, and listings are off.');
-  const entries = await readListing(found.realPath);
+  const entries = (await readListing(found.realPath)).filter((entry) => config.dotfiles || !entry.name.startsWith('.'));
   const html = renderListing(`/${segments.join('/')}${segments.length > 0 ? '/' : ''}`, entries);
   const length = Buffer.byteLength(html);
   res.writeHead(200, { ...baseHeaders(config), 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': length });
@@ -199,7 +200,13 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, c
     const decoded = decodeRequestPath(req.url ?? '/');
     if (!decoded.ok) return sendText(req, res, config, 400, `the path is not allowed (${decoded.reason}).`);
     const { segments, trailingSlash, query } = decoded;
+    // Hidden files (.env, .git/) are 404 unless asked for, whether named directly or reached
+    // through a symlink: the same answer as for a missing file, so nothing says they exist.
+    if (!config.dotfiles && isHiddenPath(segments)) return sendText(req, res, config, 404, '');
     const resolved = await resolveInsideRoot(config.rootReal, segments);
+    if (!config.dotfiles && resolved.kind === 'found' && isHiddenPath(path.relative(config.rootReal, resolved.realPath).split(path.sep))) {
+      return sendText(req, res, config, 404, '');
+    }
     switch (resolved.kind) {
       case 'forbidden':
         return sendText(req, res, config, 403, resolved.why === 'outside-root' ? 'it leads outside the served folder.' : 'permission denied.');

@@ -25,6 +25,12 @@ export interface StaticServerOptions {
   listing?: boolean;
   /** Send `Access-Control-Allow-Origin: *` and answer CORS preflights. Default false. */
   cors?: boolean;
+  /**
+   * Serve hidden files and folders (names starting with ".": .env, .git/).
+   * Default false: they are 404 and left out of listings (`.well-known` is
+   * always served).
+   */
+  dotfiles?: boolean;
   /** Called once per request when its response has finished or the client went away. */
   onRequest?: (entry: AccessLogEntry) => void;
 }
@@ -112,6 +118,7 @@ function resolveRoot(root: string): string {
  * ETag / Last-Modified with 304, single byte ranges, HEAD, folder listings,
  * index.html, an optional SPA fallback, and no way out of the root (encoded
  * or double-encoded `..`, backslashes, NUL, symlinks pointing outside: 400 or 403).
+ * Hidden files (.env, .git/) are 404 unless `dotfiles` is set.
  * Other methods than GET and HEAD get 405.
  * @throws BerthError E_PATH_INVALID when the root is missing or not a folder.
  */
@@ -121,6 +128,7 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
     spa: options.spa === true,
     listing: options.listing !== false,
     cors: options.cors === true,
+    dotfiles: options.dotfiles === true,
   };
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = Date.now();

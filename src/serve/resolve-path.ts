@@ -75,6 +75,15 @@ export function decodeRequestPath(target: string): DecodedPath {
   return { ok: true, segments, trailingSlash: decoded.endsWith('/') && segments.length > 0, query };
 }
 
+/**
+ * True when a path below the root has a hidden segment (a name starting with
+ * "."): `.env`, `.git/config`, `src/.secret`. `.well-known` at the top is not
+ * hidden: it is meant for clients (RFC 8615).
+ */
+export function isHiddenPath(segments: readonly string[]): boolean {
+  return segments.some((segment, i) => segment.startsWith('.') && !(i === 0 && segment === '.well-known'));
+}
+
 /** Where a decoded path leads inside the root. */
 export type Resolved =
   /** An existing file or folder inside the root; `realPath` has no symlinks left. */

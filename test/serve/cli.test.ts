@@ -11,6 +11,7 @@ const root = path.join(base, 'site');
 mkdirSync(root);
 writeFileSync(path.join(root, 'index.html'), '<title>cli</title>');
 writeFileSync(path.join(root, 'a.txt'), 'aaa');
+writeFileSync(path.join(root, '.env'), 'TOKEN=1');
 
 after(() => rmSync(base, { recursive: true, force: true }));
 
@@ -42,6 +43,18 @@ describe('berth serve (CLI)', () => {
       assert.ok(!/GET \//.test(berth.stdout()), 'no access log when stdout is not a terminal');
     } finally {
       assert.equal(await berth.stop('SIGINT'), 0);
+    }
+  });
+
+  it('hides .env unless --dotfiles', async () => {
+    for (const [args, status] of [[[], 404], [['--dotfiles'], 200]] as const) {
+      const berth = startBerth(['serve', root, '--port', '0', ...args]);
+      try {
+        const [url] = await berth.waitFor(/http:\/\/127\.0\.0\.1:\d+\//);
+        assert.equal((await fetch(`${url}.env`)).status, status, args.join(' '));
+      } finally {
+        assert.equal(await berth.stop('SIGTERM'), 0);
+      }
     }
   });
 

@@ -75,12 +75,19 @@ before(() => {
   symlinkSync(path.join(root, 'hello.txt'), path.join(root, 'link-in.txt'));
   symlinkSync('docs', path.join(root, 'link-in-dir'));
   symlinkSync(path.join(base, 'nowhere'), path.join(root, 'dangling'));
+  writeFileSync(path.join(root, '.env'), 'API_KEY=hidden');
+  mkdirSync(path.join(root, '.git'));
+  writeFileSync(path.join(root, '.git', 'config'), '[core]');
+  writeFileSync(path.join(root, 'docs', '.secret'), 'hidden too');
+  symlinkSync('.env', path.join(root, 'env-link.txt'));
+  mkdirSync(path.join(root, '.well-known'));
+  writeFileSync(path.join(root, '.well-known', 'security.txt'), 'Contact: x');
 });
 
 after(() => rmSync(base, { recursive: true, force: true }));
 
 const servers: StaticServer[] = [];
-async function start(options: { spa?: boolean; listing?: boolean; cors?: boolean; onRequest?: (e: AccessLogEntry) => void } = {}): Promise<number> {
+async function start(options: { spa?: boolean; listing?: boolean; cors?: boolean; dotfiles?: boolean; onRequest?: (e: AccessLogEntry) => void } = {}): Promise<number> {
   const server = createStaticServer({ root, ...options });
   servers.push(server);
   return (await server.listen({ host: '127.0.0.1', port: 0 })).port;
@@ -346,6 +353,35 @@ describe('berth serve: no way out of the root', () => {
     const { port: p } = await server.listen({ host: '127.0.0.1', port: 0 });
     assert.equal((await get(p, '/hello.txt')).status, 200);
     assert.equal((await rawStatus(p, '/link-out.txt')).status, 403);
+  });
+});
+
+describe('berth serve: hidden files', () => {
+  it('are 404 by default, named directly, encoded or through a symlink; .well-known is served', async () => {
+    const port = await start();
+    for (const target of ['/.env', '/%2eenv', '/.git/config', '/.git/', '/docs/.secret', '/env-link.txt', '/./.env']) {
+      const reply = await get(port, target);
+      assert.equal(reply.status, 404, target);
+      assert.ok(!reply.body.toString().includes('hidden') && !reply.body.toString().includes('API_KEY'), target);
+    }
+    assert.equal((await get(port, '/.well-known/security.txt')).status, 200);
+  });
+
+  it('are left out of listings by default', async () => {
+    const port = await start();
+    const top = (await get(port, '/')).body.toString(); // index.html: check a listed folder instead
+    assert.ok(!top.includes('.env'));
+    const docs = (await get(port, '/docs/')).body.toString();
+    assert.ok(docs.includes('b.txt'));
+    assert.ok(!docs.includes('.secret'));
+  });
+
+  it('with dotfiles: true they are served and listed', async () => {
+    const port = await start({ dotfiles: true });
+    assert.equal((await get(port, '/.env')).body.toString(), 'API_KEY=hidden');
+    assert.equal((await get(port, '/env-link.txt')).body.toString(), 'API_KEY=hidden');
+    assert.equal((await get(port, '/.git/config')).status, 200);
+    assert.ok((await get(port, '/docs/')).body.toString().includes('.secret'));
   });
 });
 

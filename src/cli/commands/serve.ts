@@ -15,7 +15,8 @@ Serves DIR (default: the current folder) with the right content types,
 ETag / Last-Modified and 304s, byte ranges (video seeking, resumed
 downloads), HEAD, folder listings and index.html. Nothing outside DIR is
 ever served: encoded "..", backslashes and symlinks pointing outside are
-refused (400 / 403); symlinks that stay inside are followed.
+refused (400 / 403); symlinks that stay inside are followed. Hidden files
+and folders (.env, .git/) are not served or listed unless --dotfiles is given.
 
 Listens on 127.0.0.1 (this machine only) unless --host says otherwise, and
 warns when that makes it reachable from the network. Without --port it takes
@@ -29,6 +30,7 @@ Options:
                      asked for by a browser, gets /index.html
   --no-listing       folders without index.html are 404 instead of listed
   --cors             send Access-Control-Allow-Origin: *
+  --dotfiles         also serve hidden files and folders (.env, .git/)
   --log              print one line per request even when not on a terminal
   --json             print events as JSON lines (see docs/json.md)
   -h, --help         show this help
@@ -48,6 +50,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     spa: { type: 'boolean' },
     'no-listing': { type: 'boolean' },
     cors: { type: 'boolean' },
+    dotfiles: { type: 'boolean' },
     log: { type: 'boolean' },
   });
   if (values.help) {
@@ -59,7 +62,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const host = values.host === undefined ? undefined : parseListenHost(values.host);
   const json = values.json === true;
   const log = values.log === true || (io.stdoutIsTTY && !json);
-  const options = { spa: values.spa === true, listing: values['no-listing'] !== true, cors: values.cors === true };
+  const options = { spa: values.spa === true, listing: values['no-listing'] !== true, cors: values.cors === true, dotfiles: values.dotfiles === true };
 
   const onRequest = log
     ? (entry: AccessLogEntry): void => io.out(json ? accessLogJson(entry) : renderAccessLog(entry, io.style))
