@@ -35,6 +35,8 @@ export type DiagnosisCode =
   | 'still-held'
   /** `free` mode: no listener, but the port cannot be bound (connections, privileges). */
   | 'cannot-bind'
+  /** The host name never resolved (a typo, or a docker compose service name outside its network). */
+  | 'unresolved'
   /** Nothing more specific is known. */
   | 'unknown';
 
@@ -105,6 +107,18 @@ export async function explainNotReady(target: WaitTarget, last: readonly WaitAtt
   const port = target.port;
   const diagnose = (code: DiagnosisCode, reason: string, fix: string): Diagnosis => ({ code, reason, fix, facts, listeners });
   for (const l of listeners ?? []) facts.push(`listening: ${where(l)} held by ${who(l)}${l.accepts ? '' : ' (does not accept the addresses waited on)'}`);
+
+  if (target.mode !== 'free' && target.addresses.length === 0) {
+    const code = last.find((a) => a.reason === 'unresolved')?.code;
+    const local = listeners?.[0];
+    return diagnose(
+      'unresolved',
+      `the name "${target.host}" does not resolve${code ? ` (${code})` : ''}.`,
+      local
+        ? `Check the name. Port ${port} listens on this machine (${where(local)}): if that is the service, wait on localhost:${port}.`
+        : 'Check the name. A docker compose service name resolves only inside its network: from this machine, wait on localhost and the published port.',
+    );
+  }
 
   if (target.mode === 'free') {
     const held = listeners ?? [];

@@ -13,10 +13,13 @@
  * seconds, and a refused connect on loopback costs microseconds, so the
  * first seconds are polled closely (berth notices a listen() within ~10 ms);
  * a long wait (a database container) settles at the cap.
+ *
+ * A host name that does not resolve yet (a docker compose service whose
+ * container is not up) is looked up again at the same pace until it does.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
-import { BerthError } from '../errors.js';
+import { BerthError, errnoCode } from '../errors.js';
 import { parseDuration } from '../duration.js';
 import { parseTarget, formatHostPort, type Target } from '../ports/parse.js';
 import { CONFLICT_HOSTS, checkPortFree } from '../probe/bind.js';
@@ -55,7 +58,10 @@ export interface WaitTarget {
   port: number;
   /** The URL requested in `http` mode, else null. */
   url: string | null;
-  /** The addresses polled (connect, http) or bound (free). */
+  /**
+   * The addresses polled (connect, http) or bound (free). Empty while the
+   * host name does not resolve: waitFor() then looks it up until it does.
+   */
   addresses: ResolvedAddress[];
   /** Accepted HTTP statuses in `http` mode, else null. */
   statuses: StatusRange[] | null;
@@ -63,14 +69,16 @@ export interface WaitTarget {
 
 /** One attempt on one address, reduced to what progress and diagnosis need. */
 export interface WaitAttempt {
-  /** The IP address tried (connect, http) or bound (free). */
+  /** The IP address tried (connect, http) or bound (free); the host name while it does not resolve. */
   address: string;
-  family: 4 | 6;
+  /** Null while the host name does not resolve. */
+  family: 4 | 6 | null;
   ok: boolean;
   /**
    * Why it was not ready: a connect failure (`refused`, `timeout`, `self-connect` …),
    * an HTTP one (`protocol`, `tls`), `status` (an HTTP answer whose status is not
-   * accepted) or a bind failure (`in-use`, `permission` …); null when ok.
+   * accepted), a bind failure (`in-use`, `permission` …) or `unresolved` (the
+   * host name did not resolve; `code` says how: ENOTFOUND, EAI_AGAIN); null when ok.
    */
   reason: string | null;
   /** The errno or parser code behind `reason`, if any. */
@@ -186,7 +194,9 @@ function timeoutOf(options: WaitOptions): number {
 
 /**
  * Works out what waitFor() will poll: the mode, the URL and the addresses.
- * @throws BerthError E_PORT_INVALID / E_TARGET_INVALID for a bad target or a host that does not resolve, E_USAGE for bad statuses.
+ * A host name that does not resolve (yet) leaves `addresses` empty, except
+ * in `free` mode, where it is an error: there is nothing to bind.
+ * @throws BerthError E_PORT_INVALID / E_TARGET_INVALID for a bad target (or, in free mode, a host that does not resolve), E_USAGE for bad statuses.
  */
 export async function planWait(target: string | number | Target, options: Pick<WaitOptions, 'http' | 'statuses' | 'free'> = {}): Promise<WaitTarget> {
   const parsed = typeof target === 'object' ? target : parseTarget(String(target));
@@ -212,7 +222,39 @@ export async function planWait(target: string | number | Target, options: Pick<W
     }
   }
   const statuses = mode === 'http' ? (typeof options.statuses === 'string' ? parseStatuses(options.statuses) : [...(options.statuses ?? DEFAULT_STATUSES)]) : null;
-  return { input: parsed.input, mode, host, port: parsed.port, url, addresses: await resolveHost(host), statuses };
+  return { input: parsed.input, mode, host, port: parsed.port, url, addresses: await resolveHost(host).catch(() => []), statuses };
+}
+
+/**
+ * Looks `plan.host` up until it resolves, at the polling pace, and fills in
+ * `plan.addresses`; false when the deadline (or the signal) came first. Each
+ * failed lookup is reported as an `unresolved` attempt.
+ */
+async function resolveUntil(
+  plan: WaitTarget,
+  start: number,
+  deadline: number,
+  capMs: number,
+  signal: AbortSignal,
+  record: (attempt: Omit<WaitAttempt, 'atMs'>) => void,
+): Promise<boolean> {
+  for (;;) {
+    const before = performance.now();
+    try {
+      plan.addresses = await resolveHost(plan.host);
+      if (plan.addresses.length > 0) return true;
+    } catch (error) {
+      const code = errnoCode((error as { cause?: unknown }).cause) ?? null;
+      record({ address: plan.host, family: null, ok: false, reason: 'unresolved', code, status: null, ms: performance.now() - before });
+    }
+    const pause = Math.min(pollDelayMs(performance.now() - start, capMs), deadline - performance.now());
+    if (pause <= 0 || signal.aborted) return false;
+    try {
+      await sleep(pause, undefined, { signal });
+    } catch {
+      return false;
+    }
+  }
 }
 
 /** One attempt on one address. */
@@ -314,6 +356,9 @@ export async function waitFor(target: string | number | Target, options: WaitOpt
   const onAbort = (): void => inner.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    if (plan.addresses.length === 0 && (await resolveUntil(plan, start, deadline, capMs, inner.signal, (a) => record(a, false)))) {
+      last.clear(); // it resolves now: what counts is how its addresses answer
+    }
     const pollers = plan.mode === 'free' ? [poll(null)] : plan.addresses.map((a) => poll(a));
     const failed = (await Promise.allSettled(pollers)).find((p): p is PromiseRejectedResult => p.status === 'rejected');
     if (failed) throw failed.reason;

@@ -10,73 +10,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { diagnose, type DoctorReport } from '../../src/doctor/index.js';
 import { listSockets } from '../../src/inventory/index.js';
-import { BIN, ROOT, startReadyProcess, type Listener } from '../helpers/children.js';
+import { BIN } from '../helpers/children.js';
+import { has, listenIn, run, skipReason, withNamespace } from '../helpers/netns.js';
 
-const PREFIX = `berth-t-${process.pid}`;
-let counter = 0;
-const namespaces = new Set<string>();
-
-function removeNamespace(name: string): void {
-  spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
-  rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
-  namespaces.delete(name);
-}
-after(() => {
-  for (const name of [...namespaces]) removeNamespace(name);
-});
-process.on('exit', () => {
-  for (const name of [...namespaces]) removeNamespace(name);
-});
-
-/** Why these tests cannot run here, or null when they can. */
-function skipReason(): string | null {
-  if (process.platform !== 'linux') return 'network namespaces are Linux only';
-  if (process.getuid?.() !== 0) return 'creating network namespaces needs root';
-  if (spawnSync('ip', ['netns', 'list'], { stdio: 'ignore' }).status !== 0) return '`ip netns` is not available (install iproute2)';
-  return null;
-}
 const SKIP = skipReason();
-
-function has(command: string): boolean {
-  return spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-function run(ns: string, args: string[]): string {
-  const result = spawnSync('ip', ['netns', 'exec', ns, ...args], { encoding: 'utf8' });
-  assert.equal(result.status, 0, `${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
-
-/** Creates a namespace with lo up, runs `fn`, then kills what runs in it and deletes it. */
-async function withNamespace(fn: (ns: string, started: Listener[]) => Promise<void>, hosts?: string): Promise<void> {
-  const ns = `${PREFIX}-${counter++}`;
-  const added = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
-  assert.equal(added.status, 0, added.stderr);
-  namespaces.add(ns);
-  const started: Listener[] = [];
-  try {
-    if (hosts !== undefined) {
-      mkdirSync(`/etc/netns/${ns}`, { recursive: true });
-      writeFileSync(`/etc/netns/${ns}/hosts`, hosts);
-    }
-    run(ns, ['ip', 'link', 'set', 'lo', 'up']);
-    await fn(ns, started);
-  } finally {
-    for (const listener of started) await listener.stop();
-    removeNamespace(ns);
-  }
-}
-
-/** Starts the HTTP fixture inside `ns`. */
-async function listenIn(ns: string, host: string, started: Listener[]): Promise<Listener> {
-  const listener = await startReadyProcess('ip', ['netns', 'exec', ns, process.execPath, `${ROOT}test/fixtures/servers/doctor-http.mjs`, host]);
-  started.push(listener);
-  return listener;
-}
 
 /** Runs the built `berth doctor --json` inside `ns`. */
 async function doctorIn(ns: string, target: string, ...extra: string[]): Promise<{ code: number | null; report: DoctorReport }> {
@@ -162,7 +102,7 @@ describe('doctor in network namespaces', { skip: SKIP ?? false }, () => {
       const dual = await listenIn(ns, '::', started);
       const quiet = await doctorIn(ns, `http://localhost:${dual.port}/`);
       assert.ok(!codes(quiet.report).includes('LOCALHOST_RESOLVES_FIRST_TO_UNUSED_FAMILY'));
-    }, '::1 localhost\n127.0.0.1 localhost\n');
+    }, { hosts: '::1 localhost\n127.0.0.1 localhost\n' });
   });
 
   it('OTHER_NAMESPACE when the port listens only inside another namespace', async (t) => {

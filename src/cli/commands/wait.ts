@@ -35,7 +35,9 @@ status. Every address the host stands for is tried in parallel: localhost is
 both 127.0.0.1 and ::1, whatever /etc/hosts says, so a server listening on
 only one of them is found. HTTP proxies are never used; self-signed
 certificates are accepted on loopback. A connect that lands on itself (an
-unused loopback port in the ephemeral range) never counts as ready.
+unused loopback port in the ephemeral range) never counts as ready. A host
+name that does not resolve yet (a docker compose service still starting) is
+looked up again until it does.
 
 Polling starts every 10ms and slows down the longer it waits (up to
 --interval). On a terminal a progress line is shown on stderr.
@@ -145,6 +147,8 @@ export async function run(args: string[], io: Io): Promise<number> {
       ...(progress
         ? {
             onAttempt: (p) => {
+              // Once the name resolves, its addresses speak for it.
+              if (p.attempt.family !== null) for (const [key, a] of last) if (a.family === null) last.delete(key);
               last.set(p.attempt.address, p.attempt);
               progress.update(renderProgress(p, last, label, io.errStyle));
             },

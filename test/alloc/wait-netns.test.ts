@@ -1,0 +1,70 @@
+/**
+ * berth wait on a host name that does not resolve yet, the docker compose
+ * case (`berth wait db:5432` before the db container is up), made for real in
+ * a network namespace this test creates: the name is added to the
+ * namespace's /etc/hosts while berth waits. DNS inside points at the
+ * namespace's own loopback, so no lookup leaves it. Needs root and `ip netns`.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { BIN } from '../helpers/children.js';
+import { listenIn, skipReason, withNamespace } from '../helpers/netns.js';
+
+const SKIP = skipReason();
+const ETC = { hosts: '127.0.0.1 localhost\n::1 localhost\n', 'resolv.conf': 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' };
+
+interface Outcome {
+  code: number | null;
+  json: Record<string, any>;
+  stderr: string;
+}
+
+/** Starts the built `berth wait … --json` inside `ns`; resolves when it exits. */
+function waitIn(ns: string, args: string[]): { exited: Promise<Outcome>; running: () => boolean } {
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, BIN, 'wait', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = once(child, 'close').then(([code]) => {
+    assert.ok(stdout.trim().startsWith('{'), `berth wait printed no JSON (exit ${code}): ${stderr}`);
+    return { code: code as number | null, json: JSON.parse(stdout) as Record<string, any>, stderr };
+  });
+  return { exited, running: () => child.exitCode === null && child.signalCode === null };
+}
+
+describe('berth wait on a name that does not resolve yet', { skip: SKIP ?? false }, () => {
+  it('keeps looking the name up, then waits on the address it gets', async () => {
+    await withNamespace(async (ns, started) => {
+      const server = await listenIn(ns, '127.0.0.1', started);
+      const name = `db-${process.pid}.test`;
+      const wait = waitIn(ns, [`${name}:${server.port}`, '--timeout', '20s']);
+      await sleep(600);
+      assert.ok(wait.running(), 'an unknown name is not an error: berth keeps waiting');
+      appendFileSync(`/etc/netns/${ns}/hosts`, `127.0.0.1 ${name}\n`);
+      const { code, json } = await wait.exited;
+      assert.equal(code, 0, JSON.stringify(json));
+      assert.equal(json.ready, true);
+      assert.equal(json.address, '127.0.0.1');
+      assert.ok(json.attempts >= 2, `attempts: ${json.attempts}`);
+    }, ETC);
+  });
+
+  it('times out naming the name, and points at a listener on the same port here', async () => {
+    await withNamespace(async (ns, started) => {
+      const server = await listenIn(ns, '127.0.0.1', started);
+      const { code, json } = await waitIn(ns, [`nowhere-${process.pid}.test:${server.port}`, '--timeout', '400ms']).exited;
+      assert.equal(code, 1);
+      assert.equal(json.error.code, 'E_TIMEOUT');
+      const diagnosis = json.error.data.diagnosis;
+      assert.equal(diagnosis.code, 'unresolved');
+      assert.match(diagnosis.reason, /does not resolve/);
+      assert.match(diagnosis.fix, new RegExp(`localhost:${server.port}`));
+      assert.ok(json.error.data.attempts >= 2, `attempts: ${json.error.data.attempts}`);
+    }, ETC);
+  });
+});
