@@ -4,15 +4,8 @@
  * the last look, or to one that already holds listeners (a server opening one
  * more port): those fd tables are read first, and the full walk of /proc
  * (inventory's scanSocketHolders) runs only for inodes still not found.
- *
- * The per-pid read mirrors inventory/linux/fd-scan.ts, which only offers the
- * walk over every pid; see the note in the scanner.
  */
-import { readdirSync, readlinkSync } from 'node:fs';
-import { errnoCode } from '../errors.js';
 import { listPids, scanSocketHolders } from '../inventory/linux/fd-scan.js';
-
-const SOCKET_PREFIX = 'socket:[';
 
 /** Who holds which of the wanted inodes. */
 export interface OwnerLookup {
@@ -22,33 +15,6 @@ export interface OwnerLookup {
   someUnreadable: boolean;
   /** True when the full walk of /proc was needed. */
   fullWalk: boolean;
-}
-
-/** Reads one process's fd table for the wanted inodes; false when it cannot be read. */
-function readPidSockets(pid: number, wanted: ReadonlySet<number>, holders: Map<number, number[]>): boolean {
-  const fdDir = `/proc/${pid}/fd`;
-  let fds: string[];
-  try {
-    fds = readdirSync(fdDir);
-  } catch (error) {
-    return errnoCode(error) !== 'EACCES'; // gone (ENOENT) is fine; EACCES is unreadable
-  }
-  for (const fd of fds) {
-    let link: string;
-    try {
-      link = readlinkSync(`${fdDir}/${fd}`);
-    } catch (error) {
-      if (errnoCode(error) === 'EACCES') return false;
-      continue;
-    }
-    if (!link.startsWith(SOCKET_PREFIX)) continue;
-    const inode = Number(link.slice(SOCKET_PREFIX.length, -1));
-    if (!wanted.has(inode)) continue;
-    const list = holders.get(inode);
-    if (list === undefined) holders.set(inode, [pid]);
-    else if (!list.includes(pid)) list.push(pid);
-  }
-  return true;
 }
 
 /** Remembers which pids existed at the last lookup, so that "new since then" can be asked. */
@@ -71,14 +37,22 @@ export function createOwnerFinder(): OwnerFinder {
       const holders = new Map<number, number[]>();
       let someUnreadable = false;
       const missing = new Set(wanted);
+      const merge = (found: Map<number, number[]>): void => {
+        for (const [inode, holderPids] of found) {
+          const list = holders.get(inode) ?? [];
+          for (const pid of holderPids) if (!list.includes(pid)) list.push(pid);
+          holders.set(inode, list);
+          missing.delete(inode);
+        }
+      };
       const look = (candidates: Iterable<number>, read: Set<number>): void => {
         // Every candidate is read, even once all are found: forked workers share the socket.
-        for (const pid of candidates) {
-          if (read.has(pid)) continue;
-          read.add(pid);
-          if (!readPidSockets(pid, wanted, holders)) someUnreadable = true;
-          for (const inode of holders.keys()) missing.delete(inode);
-        }
+        const fresh = [...candidates].filter((pid) => !read.has(pid));
+        if (fresh.length === 0) return;
+        for (const pid of fresh) read.add(pid);
+        const scan = scanSocketHolders(wanted, { pids: fresh });
+        if (scan.unreadablePids.length > 0) someUnreadable = true;
+        merge(scan.holders);
       };
       if (knownPids !== null) {
         const read = new Set<number>();
@@ -95,11 +69,7 @@ export function createOwnerFinder(): OwnerFinder {
       knownPids = new Set(pids);
       if (missing.size === 0) return { holders, someUnreadable, fullWalk: false };
       const walk = scanSocketHolders(missing);
-      for (const [inode, found] of walk.holders) {
-        const list = holders.get(inode) ?? [];
-        for (const pid of found) if (!list.includes(pid)) list.push(pid);
-        holders.set(inode, list);
-      }
+      merge(walk.holders);
       return { holders, someUnreadable: walk.unreadablePids.length > 0, fullWalk: true };
     },
   };

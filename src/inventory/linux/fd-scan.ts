@@ -15,7 +15,8 @@
  */
 import { availableParallelism } from 'node:os';
 import * as fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 
 /** Result of one scan of /proc. */
 export interface FdScan {
@@ -175,6 +176,8 @@ function toScan(pairs: ArrayLike<number>, extraPairs: ArrayLike<number> | null, 
 function startHelper(procRoot: string, pids: Int32Array, control: Int32Array): { worker: Worker; reply: Promise<HelperReply | null> } | null {
   let worker: Worker;
   try {
+    // Loaded only when a helper starts (node:worker_threads costs ~2 ms to load).
+    const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
     worker = new Worker(HELPER_SOURCE, {
       eval: true,
       workerData: { procRoot, pids, control },
@@ -284,13 +287,15 @@ export function startSocketHolderScan(options: ScanOptions = {}): PendingScan {
 }
 
 /**
- * Scans every process's fd table for the given socket inodes, on the calling
- * thread only (see {@link startSocketHolderScan} for the parallel scan).
+ * Scans every process's fd table (or only those of `options.pids`) for the
+ * given socket inodes, on the calling thread only (see
+ * {@link startSocketHolderScan} for the parallel scan of every process).
  * @param wanted inodes to look for; when omitted, every socket inode is recorded.
  */
-export function scanSocketHolders(wanted?: ReadonlySet<number>, procRoot = '/proc'): FdScan {
+export function scanSocketHolders(wanted?: ReadonlySet<number>, options: { procRoot?: string; pids?: readonly number[] } = {}): FdScan {
   if (wanted && wanted.size === 0) return { holders: new Map(), unreadablePids: [] };
-  const list = listPids(procRoot);
+  const procRoot = options.procRoot ?? '/proc';
+  const list = options.pids ?? listPids(procRoot);
   const pids = Int32Array.from(list);
   const control = new Int32Array(2);
   const pairs: number[] = [];
