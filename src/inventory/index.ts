@@ -2,11 +2,10 @@
  * Who holds which socket: `listSockets()` and `whoIs()`. The platform
  * backend is picked once; callers never see which one runs.
  */
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { BerthError } from '../errors.js';
 import { isListening, type ProcessInfo, type Protocol, type Socket } from '../model.js';
 import { acceptsAddress } from '../ports/address.js';
+import { isIP } from '../ports/ip.js';
 import { portFacts, type PortFacts } from '../ports/facts.js';
 import { parsePortRange, parseTarget, type PortRange, type Target } from '../ports/parse.js';
 import { userId } from '../processes/users.js';
@@ -140,6 +139,8 @@ export async function resolveTargetAddresses(host: string): Promise<string[]> {
   if (isIP(host) !== 0) return [host];
   if (host === 'localhost' || host.endsWith('.localhost')) return ['127.0.0.1', '::1'];
   try {
+    // Loaded only here: most targets are a port, localhost or an address.
+    const { lookup } = await import('node:dns/promises');
     const found = await lookup(host, { all: true, verbatim: true });
     return [...new Set(found.map((entry) => entry.address))];
   } catch (error) {

@@ -4,7 +4,7 @@
  * `http://localhost:3000/x`. Pure functions; every failure is a BerthError
  * with code E_PORT_INVALID or E_TARGET_INVALID.
  */
-import { isIP } from 'node:net';
+import { isIP } from './ip.js';
 import { BerthError } from '../errors.js';
 
 /** Highest valid port number. */
