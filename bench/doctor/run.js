@@ -25,7 +25,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_BENCH_NODE, printHelpAndExit } from '../lib.js';
+import { DEFAULT_BENCH_NODE, median, percentile, printHelpAndExit } from '../lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -186,10 +186,6 @@ for (let round = 0; round <= RUNS; round++) {
 }
 process.stderr.write('\n');
 
-function quantile(values, q) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
 console.log(`\nberth doctor, ${RUNS} runs per cell, Node ${process.version}, ${new Date().toISOString()}`);
@@ -198,13 +194,13 @@ console.log(['scenario'.padEnd(14), ...names.map((n) => `${n} median / p90`.padE
 for (const s of scenarios) {
   const cells = names.map((m) => {
     const v = samples[`${s.name}|${m}`];
-    return `${fmt(quantile(v, 0.5))} / ${fmt(quantile(v, 0.9))}`.padEnd(24);
+    return `${fmt(median(v))} / ${fmt(percentile(v, 90))}`.padEnd(24);
   });
   console.log([s.name.padEnd(14), ...cells].join(''));
 }
-const healthyCli = quantile(samples['healthy|cli'], 0.5);
+const healthyCli = median(samples['healthy|cli']);
 console.log(`\ntarget: a healthy target answers well under a second (cli median ${fmt(healthyCli)}): ${healthyCli < 1000 ? 'PASS' : 'FAIL'}`);
-const stoppedLib = quantile(samples['stopped|library'], 0.5);
+const stoppedLib = median(samples['stopped|library']);
 console.log(`target: a stopped holder is told apart without waiting out a timeout (library median ${fmt(stoppedLib)}): ${stoppedLib < 1000 ? 'PASS' : 'FAIL'}`);
 
 if (flags.out) {

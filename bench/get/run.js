@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { printHelpAndExit } from '../lib.js';
+import { median, printHelpAndExit } from '../lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WORKER = path.join(HERE, 'worker.mjs');
@@ -72,10 +72,6 @@ function worker(tool, pattern, calls, mode, env) {
   return { child, nextLine, exited };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-get-'));
 const env = { ...process.env, BERTH_HOME: home };

@@ -36,7 +36,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_BENCH_NODE, printHelpAndExit } from '../lib.js';
+import { DEFAULT_BENCH_NODE, median, percentile, printHelpAndExit } from '../lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -184,12 +184,6 @@ for (const scenario of scenarios) {
 }
 server.disconnect();
 
-function quantile(sorted, q) {
-  if (sorted.length === 0) return null;
-  const i = (sorted.length - 1) * q;
-  const lo = Math.floor(i);
-  return sorted[lo] + (sorted[Math.ceil(i)] - sorted[lo]) * (i - lo);
-}
 const fmt = (ms) => (ms === null ? '—' : ms < 10 ? ms.toFixed(1) : Math.round(ms).toString());
 const summary = {};
 for (const scenario of scenarios) {
@@ -204,8 +198,8 @@ for (const scenario of scenarios) {
       ready: latencies.length,
       never: list.filter((s) => !s.ready).length,
       early: list.filter((s) => s.early).length,
-      medianMs: quantile(latencies, 0.5),
-      p90Ms: quantile(latencies, 0.9),
+      medianMs: latencies.length ? median(latencies) : null,
+      p90Ms: latencies.length ? percentile(latencies, 90) : null,
     };
     summary[scenario.name][name] = row;
     console.log(

@@ -27,9 +27,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startLoadPy } from '../lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const LOAD = path.resolve(HERE, '../who/load.py');
 const LOAD_READY_TIMEOUT_MS = 180_000;
 
 const { values: flags } = parseArgs({
@@ -48,26 +48,9 @@ const INTERVAL_MS = Number(flags.interval);
 const CHURN_MS = Number(flags.churn);
 const MODES = ['idle', 'scan', 'recorder', 'naive', 'daemon'];
 
-function startLoad() {
-  const child = spawn('python3', [LOAD, '--procs', flags.procs, '--sockets', flags.sockets], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error('load.py did not report ready in time')), LOAD_READY_TIMEOUT_MS);
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      buf += chunk;
-      const nl = buf.indexOf('\n');
-      if (nl === -1) return;
-      clearTimeout(timer);
-      const info = JSON.parse(buf.slice(0, nl));
-      if (info.ready) resolve({ child, info });
-      else reject(new Error(`load.py: ${info.error ?? buf}`));
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`load.py exited early (${signal ?? code})`));
-    });
-  });
+async function startLoad() {
+  const { child, ready } = startLoadPy({ procs: flags.procs, sockets: flags.sockets, timeoutMs: LOAD_READY_TIMEOUT_MS });
+  return { child, info: await ready };
 }
 
 async function stopLoad(load) {

@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_BENCH_NODE, printHelpAndExit } from '../lib.js';
+import { DEFAULT_BENCH_NODE, machineFacts, median, percentile, printHelpAndExit, startLoadPy } from '../lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -89,17 +89,6 @@ function which(name) {
 }
 
 /** Nearest-rank percentile of sorted numbers. */
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
-}
-
-function median(sorted) {
-  if (sorted.length === 0) return NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function ms(n) {
   return Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : '—';
@@ -128,18 +117,12 @@ function pidsOnLines(text) {
 }
 
 function machineInfo() {
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
   const pidCount = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).length;
   return {
-    cpu: model.trim(),
-    nproc: os.availableParallelism(),
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    kernel: os.release(),
+    ...machineFacts(),
     node: spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim(),
     nodePath: NODE,
     berthCommit: gitCommit(),
-    loadavgBefore: os.loadavg().map((x) => Math.round(x * 100) / 100),
     processesBefore: pidCount,
   };
 }
@@ -209,33 +192,9 @@ let load = null; // { child, info }
 async function startLoad(procs, sockets) {
   const python = which('python3');
   if (!python) throw new Error('python3 is needed for bench/who/load.py');
-  const child = spawn(python, [path.join(HERE, 'load.py'), '--procs', String(procs), '--sockets', String(sockets)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    detached: true, // its own process group: teardown can reach every child
-  });
+  const { child, ready } = startLoadPy({ procs, sockets, python, timeoutMs: LOAD_READY_TIMEOUT_MS });
   load = { child, info: null };
-  const info = await new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error('load.py did not report ready in time')), LOAD_READY_TIMEOUT_MS);
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      buf += chunk;
-      const nl = buf.indexOf('\n');
-      if (nl === -1) return;
-      clearTimeout(timer);
-      try {
-        const parsed = JSON.parse(buf.slice(0, nl));
-        if (parsed.ready) resolve(parsed);
-        else reject(new Error(`load.py: ${parsed.error ?? buf.slice(0, nl)}`));
-      } catch (error) {
-        reject(error);
-      }
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`load.py exited early (${signal ?? code})`));
-    });
-  });
+  const info = await ready;
   load.info = info;
   return info;
 }
