@@ -20,7 +20,7 @@ import { errnoCode } from '../errors.js';
 import type { RouteRecord } from '../state/routes.js';
 import { firstHost, otherLoopback, type ProxyContext } from './context.js';
 import { isLoop } from './headers.js';
-import { CHUNKED_INVALID, CHUNKED_MORE, ChunkedScanner } from './http1-chunked.js';
+import { BodyFraming, Framing, requestFraming, responseFraming } from './http1-body.js';
 import { parseRequestHead, parseResponseHead, type RequestHead } from './http1-head.js';
 import { buildClientHead, buildOwnResponse, buildUpstreamHead, joinedField } from './http1-rewrite.js';
 import { routeNameFromHost } from './names.js';
@@ -79,13 +79,6 @@ const enum Reply {
   Head,
   Body,
   Done,
-}
-
-const enum Framing {
-  None,
-  Length,
-  Chunked,
-  UntilClose,
 }
 
 function hasBareLf(data: Buffer): boolean {
@@ -149,8 +142,8 @@ class ClientConnection implements UpstreamOwner {
   private upstreamHead = '';
   private isHead = false;
   private closeAfter = false;
-  private requestLength = 0;
-  private requestScanner: ChunkedScanner | null = null;
+  /** Where the request body ends; null between requests. */
+  private requestBody: BodyFraming | null = null;
   private requestDone = true;
   /** The request has no body at all: safe to send again. */
   private bodyless = true;
@@ -159,9 +152,8 @@ class ClientConnection implements UpstreamOwner {
   private triedReset = false;
   private reply = Reply.Head;
   private replyPending: Buffer | null = null;
-  private replyFraming = Framing.None;
-  private replyLength = 0;
-  private replyScanner: ChunkedScanner | null = null;
+  /** Where the response body ends; null until its head is read. */
+  private replyBody: BodyFraming | null = null;
   /** Bytes of this exchange's answer were written to the client. */
   private replyStarted = false;
   private keepUpstream = false;
@@ -256,9 +248,8 @@ class ClientConnection implements UpstreamOwner {
     this.requestHost = head.host;
     this.isHead = head.method === 'HEAD';
     this.closeAfter = head.close;
-    this.requestScanner = head.chunked ? new ChunkedScanner() : null;
-    this.requestLength = head.contentLength > 0 ? head.contentLength : 0;
-    this.requestDone = !head.chunked && this.requestLength === 0;
+    this.requestBody = requestFraming(head);
+    this.requestDone = this.requestBody.done;
     this.bodyless = this.requestDone;
     this.triedFamily = false;
     this.triedRoute = false;
@@ -273,19 +264,11 @@ class ClientConnection implements UpstreamOwner {
 
   /** Takes the body bytes of the current request from `chunk`; the rest is the next request. Null: invalid chunked framing. */
   private takeBody(chunk: Buffer): Buffer | null {
-    if (this.requestScanner !== null) {
-      const end = this.requestScanner.scan(chunk);
-      if (end === CHUNKED_INVALID) return null;
-      if (end === CHUNKED_MORE) return chunk;
-      this.requestDone = true;
-      if (end < chunk.length) this.pending = chunk.subarray(end);
-      return end === chunk.length ? chunk : chunk.subarray(0, end);
-    }
-    const take = Math.min(this.requestLength, chunk.length);
-    this.requestLength -= take;
-    if (this.requestLength === 0) this.requestDone = true;
-    if (take < chunk.length) this.pending = chunk.subarray(take);
-    return take === chunk.length ? chunk : chunk.subarray(0, take);
+    const body = this.requestBody!.take(chunk);
+    if (body === null) return null;
+    this.requestDone = this.requestBody!.done;
+    if (body.length < chunk.length) this.pending = chunk.subarray(body.length);
+    return body;
   }
 
   private forwardBody(chunk: Buffer): void {
@@ -450,19 +433,13 @@ class ClientConnection implements UpstreamOwner {
       if (this.host !== route.host) preferred.set(`${route.host}|${route.port}`, this.host);
       else if (this.triedFamily) preferred.delete(`${route.host}|${route.port}`);
 
-      let framing: Framing;
-      if (this.isHead || head.status === 204 || head.status === 304) framing = Framing.None;
-      else if (head.chunked) framing = Framing.Chunked;
-      else if (head.transferEncoding || head.contentLength < 0) framing = Framing.UntilClose;
-      else framing = head.contentLength === 0 ? Framing.None : Framing.Length;
-      this.keepUpstream = !head.close && framing !== Framing.UntilClose;
-      if (framing === Framing.UntilClose) this.closeAfter = true;
-      this.replyFraming = framing;
-      this.replyLength = head.contentLength;
-      this.replyScanner = framing === Framing.Chunked ? new ChunkedScanner() : null;
+      const body = responseFraming(head, this.isHead);
+      this.keepUpstream = !head.close && body.framing !== Framing.UntilClose;
+      if (body.framing === Framing.UntilClose) this.closeAfter = true;
+      this.replyBody = body;
       const out = buildClientHead(head, this.closeAfter);
       this.replyStarted = true;
-      if (framing === Framing.None) {
+      if (body.done) {
         if (rest.length > 0) this.keepUpstream = false;
         this.writeClient(out);
         return this.replyDone();
@@ -486,20 +463,11 @@ class ClientConnection implements UpstreamOwner {
 
   /** Takes this response's body bytes from `chunk`, marking the reply done at its end. Null: invalid chunked framing. */
   private takeReply(chunk: Buffer): Buffer | null {
-    if (this.replyFraming === Framing.UntilClose) return chunk;
-    let end: number;
-    if (this.replyFraming === Framing.Length) {
-      end = Math.min(this.replyLength, chunk.length);
-      this.replyLength -= end;
-      if (this.replyLength > 0) return chunk;
-    } else {
-      end = this.replyScanner!.scan(chunk);
-      if (end === CHUNKED_INVALID) return null;
-      if (end === CHUNKED_MORE) return chunk;
-    }
+    const part = this.replyBody!.take(chunk);
+    if (part === null || !this.replyBody!.done) return part;
     this.reply = Reply.Done;
-    if (end < chunk.length) this.keepUpstream = false; // bytes past the response: the connection is out of step
-    return end === chunk.length ? chunk : chunk.subarray(0, end);
+    if (part.length < chunk.length) this.keepUpstream = false; // bytes past the response: the connection is out of step
+    return part;
   }
 
   private forwardReply(chunk: Buffer): void {
@@ -549,7 +517,7 @@ class ClientConnection implements UpstreamOwner {
   onUpstreamClose(upstream: UpstreamConnection, error: Error | null): void {
     if (upstream !== this.upstream) return;
     this.upstream = null;
-    if (this.reply === Reply.Body && this.replyFraming === Framing.UntilClose) {
+    if (this.reply === Reply.Body && this.replyBody?.framing === Framing.UntilClose) {
       this.reply = Reply.Done;
       this.keepUpstream = false;
       return this.replyDone();

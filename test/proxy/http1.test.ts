@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Framing, requestFraming, responseFraming } from '../../src/proxy/http1-body.js';
 import { CHUNKED_INVALID, CHUNKED_MORE, ChunkedScanner } from '../../src/proxy/http1-chunked.js';
 import { parseRequestHead, parseResponseHead } from '../../src/proxy/http1-head.js';
 import { buildClientHead, buildUpstreamHead } from '../../src/proxy/http1-rewrite.js';
@@ -158,5 +159,45 @@ describe('proxy: chunked body framing (fast path)', () => {
       '5;a\u0000\r\nhello\r\n', // control character in an extension
     ];
     for (const text of bad) assert.equal(new ChunkedScanner().scan(Buffer.from(text, 'latin1')), CHUNKED_INVALID, JSON.stringify(text));
+  });
+});
+
+describe('proxy: where a body ends (fast path)', () => {
+  const response = (lines: string[]) => parseResponseHead(head(lines))!;
+
+  it('Content-Length: counts across reads and leaves the next message alone', () => {
+    const body = requestFraming({ chunked: false, contentLength: 5 });
+    assert.equal(body.framing, Framing.Length);
+    assert.equal(body.take(Buffer.from('abc'))!.toString(), 'abc');
+    assert.equal(body.done, false);
+    assert.equal(body.take(Buffer.from('deGET / HTTP/1.1'))!.toString(), 'de');
+    assert.equal(body.done, true);
+    assert.equal(body.take(Buffer.from('more'))!.length, 0, 'nothing more belongs to it');
+  });
+
+  it('chunked: ends after the last chunk; invalid framing is null', () => {
+    const body = requestFraming({ chunked: true, contentLength: -1 });
+    assert.equal(body.take(Buffer.from('3\r\nabc\r\n'))!.toString(), '3\r\nabc\r\n');
+    assert.equal(body.done, false);
+    assert.equal(body.take(Buffer.from('0\r\n\r\nNEXT'))!.toString(), '0\r\n\r\n');
+    assert.equal(body.done, true);
+    assert.equal(requestFraming({ chunked: true, contentLength: -1 }).take(Buffer.from('zz\r\n')), null);
+  });
+
+  it('no body: done from the start', () => {
+    assert.equal(requestFraming({ chunked: false, contentLength: 0 }).done, true);
+    assert.equal(requestFraming({ chunked: false, contentLength: -1 }).done, true);
+  });
+
+  it('responses: HEAD, 204 and 304 have none; no length means until close', () => {
+    assert.equal(responseFraming(response(['HTTP/1.1 200 OK', 'Content-Length: 10']), true).framing, Framing.None);
+    assert.equal(responseFraming(response(['HTTP/1.1 204 No Content']), false).framing, Framing.None);
+    assert.equal(responseFraming(response(['HTTP/1.1 304 Not Modified', 'Content-Length: 10']), false).framing, Framing.None);
+    assert.equal(responseFraming(response(['HTTP/1.1 200 OK', 'Content-Length: 10']), false).framing, Framing.Length);
+    assert.equal(responseFraming(response(['HTTP/1.1 200 OK', 'Transfer-Encoding: chunked']), false).framing, Framing.Chunked);
+    const untilClose = responseFraming(response(['HTTP/1.1 200 OK']), false);
+    assert.equal(untilClose.framing, Framing.UntilClose);
+    assert.equal(untilClose.take(Buffer.from('everything'))!.toString(), 'everything');
+    assert.equal(untilClose.done, false);
   });
 });
