@@ -83,6 +83,8 @@ export interface ListenerOptions {
   fork?: boolean;
   /** Ignore SIGTERM. */
   ignoreTerm?: boolean;
+  /** More words for its command line (a marker to find it by); listen.mjs ignores them. */
+  extraArgs?: string[];
 }
 
 /** Starts a Node listener on port 0. */
@@ -90,6 +92,7 @@ export function startListener(options: ListenerOptions = {}): Promise<Listener> 
   const args = [`${ROOT}test/fixtures/servers/listen.mjs`, options.protocol ?? 'tcp', options.host ?? '127.0.0.1'];
   if (options.fork) args.push('--fork');
   if (options.ignoreTerm) args.push('--ignore-term');
+  args.push(...(options.extraArgs ?? []));
   return startReadyProcess(process.execPath, args);
 }
 

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { isSameProcessAlive } from '../../src/processes/index.js';
 import type { UiServer } from '../../src/ui/index.js';
+import { startListener } from '../helpers/children.js';
 import { eventually, HOSTILE, startHostileServer, startHttpChild, startUi } from './helpers.js';
 
 const CHROMIUM = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium';
@@ -127,6 +128,36 @@ describe('berth ui in Chromium', { skip }, () => {
     await eventually(() => (child.process.exitCode !== null || child.process.signalCode !== null ? true : undefined), 'the child to exit');
     await row.waitFor({ state: 'detached', timeout: 20_000 });
     await page.close();
+  });
+
+  it('offers SIGKILL, asked for again, when the holder ignores SIGTERM', async () => {
+    const { page } = await openDashboard();
+    const word = marker();
+    await filterOn(page, word);
+    const child = await startListener({ ignoreTerm: true, extraArgs: [word] });
+    try {
+      const row = page.locator(`#sockets tbody tr[data-port="${child.port}"]`);
+      await row.waitFor({ timeout: 20_000 });
+      await row.click();
+      await page.locator('#stop-button').click();
+      await page.click('#confirm-stop');
+      // SIGTERM is ignored: after berth kill's wait, the outcome says so and offers the force stop.
+      const force = page.locator('#force-button');
+      await force.waitFor({ timeout: 30_000 });
+      assert.match((await page.locator('#stop-out .outcome.bad').textContent()) ?? '', /still running/);
+      assert.ok(isSameProcessAlive({ pid: child.pid, startMarker: null }));
+      await force.click();
+      await page.locator('#confirm[open]').waitFor();
+      assert.match((await page.locator('#confirm-note').textContent()) ?? '', /SIGKILL/);
+      assert.equal(await page.locator('#confirm-stop').textContent(), 'Force stop');
+      await page.click('#confirm-stop');
+      await page.locator('#stop-out .outcome.ok').waitFor({ timeout: 20_000 });
+      assert.match((await page.locator('#stop-out').textContent()) ?? '', new RegExp(`Port ${child.port} is free`));
+      await eventually(() => (child.process.exitCode !== null || child.process.signalCode !== null ? true : undefined), 'the child to exit');
+    } finally {
+      await child.stop();
+      await page.close();
+    }
   });
 
   it('gives another site nothing: it cannot stop a process nor read the token', async () => {

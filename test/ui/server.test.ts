@@ -104,6 +104,21 @@ describe('berth ui server: state-changing requests', () => {
     assert.deepEqual(answer.result.processes.map((p) => [p.pid, p.outcome]), [[child.pid, 'exited']]);
   });
 
+  it('signal SIGKILL stops a holder that ignores SIGTERM at once; other signals are refused', async () => {
+    const ui = await startUi({ record: false });
+    const child = await startListener({ ignoreTerm: true });
+    const headers = pageHeaders(ui.port, ui.token);
+    const odd = await send(ui.port, 'POST', '/api/kill', headers, JSON.stringify({ port: child.port, pid: child.pid, signal: 'SIGSTOP' }));
+    assert.equal(odd.status, 400);
+    assert.ok(isSameProcessAlive({ pid: child.pid, startMarker: null }), 'nothing was signalled');
+    const reply = await send(ui.port, 'POST', '/api/kill', headers, JSON.stringify({ port: child.port, pid: child.pid, signal: 'SIGKILL' }));
+    assert.equal(reply.status, 200, reply.body);
+    const answer = JSON.parse(reply.body) as { ok: boolean; result: { processes: Array<{ pid: number; outcome: string }> } };
+    assert.equal(answer.ok, true);
+    assert.deepEqual(answer.result.processes.map((p) => p.pid), [child.pid]);
+    assert.ok(!isSameProcessAlive({ pid: child.pid, startMarker: null }));
+  });
+
   it('keeps the guards of berth kill: the dashboard never stops itself', async () => {
     const ui = await startUi({ record: false });
     const reply = await send(ui.port, 'POST', '/api/kill', pageHeaders(ui.port, ui.token), JSON.stringify({ port: ui.port }));

@@ -24,6 +24,8 @@ export interface KillRequest {
   startMarker?: string | null;
   /** Send SIGKILL to what survives SIGTERM for 5 s. */
   force?: boolean;
+  /** The signal to send first: SIGTERM (default) or SIGKILL (the page's "Force stop", once SIGTERM was ignored). */
+  signal?: 'SIGTERM' | 'SIGKILL';
 }
 
 /**
@@ -31,7 +33,7 @@ export interface KillRequest {
  * @throws BerthError E_USAGE / E_PORT_INVALID.
  */
 export function parseKillRequest(body: Record<string, unknown>): KillRequest {
-  const { port, address, pid, startMarker, force } = body;
+  const { port, address, pid, startMarker, force, signal } = body;
   if (typeof port !== 'number' && typeof port !== 'string') throw new BerthError('E_USAGE', '"port" is required.');
   const request: KillRequest = { port: parsePort(String(port)) };
   if (address !== undefined) {
@@ -47,6 +49,10 @@ export function parseKillRequest(body: Record<string, unknown>): KillRequest {
     request.startMarker = startMarker;
   }
   if (force !== undefined) request.force = force === true;
+  if (signal !== undefined) {
+    if (signal !== 'SIGTERM' && signal !== 'SIGKILL') throw new BerthError('E_USAGE', '"signal" must be "SIGTERM" or "SIGKILL".');
+    request.signal = signal;
+  }
   return request;
 }
 
@@ -66,6 +72,7 @@ export const postKill: ApiHandler = async (req, res) => {
   const result = await killPort(target, {
     timeoutMs: KILL_TIMEOUT_MS,
     force: request.force === true,
+    ...(request.signal ? { signal: request.signal } : {}),
     confirm: (plan) => {
       changed = !planMatches(plan, request);
       return !changed;

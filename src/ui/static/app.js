@@ -583,13 +583,33 @@ function historyNote(status) {
 
 // ---------- Stop ----------
 
-function askStop(socket, out) {
+const STOP_WORDING = {
+  term: {
+    title: 'Stop this process?',
+    text: 'Stop what holds',
+    note: 'It gets SIGTERM; berth re-checks its start time first, never signals pid 1, itself or the shell that started it, and checks afterwards that the port is free.',
+    button: 'Stop',
+  },
+  kill: {
+    title: 'Force it to stop?',
+    text: 'It ignored SIGTERM. Force stop what holds',
+    note: 'It gets SIGKILL: it ends at once, without a chance to clean up (open files, child processes, temporary data). berth re-checks its start time first.',
+    button: 'Force stop',
+  },
+};
+
+/** Asks before stopping; `force`: with SIGKILL, after SIGTERM was ignored. */
+function askStop(socket, out, force = false) {
   const row = state.rows.get(socket.key);
   const holders = row?.socket.holders ?? [];
   if (holders.length === 0) return;
   const holder = primaryHolder(row.socket);
   const dialog = $('#confirm');
-  $('#confirm-text').textContent = `Stop what holds ${hostPort(socket.localAddress, socket.localPort)}:`;
+  const wording = STOP_WORDING[force ? 'kill' : 'term'];
+  $('#confirm-title').textContent = wording.title;
+  $('#confirm-note').textContent = wording.note;
+  $('#confirm-stop').textContent = wording.button;
+  $('#confirm-text').textContent = `${wording.text} ${hostPort(socket.localAddress, socket.localPort)}:`;
   $('#confirm-list').replaceChildren(...holders.map((p) => h('li', {}, h('strong', {}, `pid ${p.pid} ${p.name}`), h('div', { class: 'cmd-small' }, p.command))));
   const cancel = $('#confirm-cancel');
   const stop = $('#confirm-stop');
@@ -598,7 +618,7 @@ function askStop(socket, out) {
     stop.removeEventListener('click', onStop);
     dialog.removeEventListener('cancel', onCancel);
     dialog.close();
-    if (confirmed) void doStop(socket, holder, out);
+    if (confirmed) void doStop(socket, holder, out, force);
   };
   const onCancel = () => finish(false);
   const onStop = () => finish(true);
@@ -629,22 +649,31 @@ function describeKill(result) {
   return lines;
 }
 
-async function doStop(socket, holder, out) {
+async function doStop(socket, holder, out, force) {
   const button = $('#stop-button');
   if (button) button.disabled = true;
-  out.replaceChildren(h('p', { class: 'muted' }, `Stopping pid ${holder.pid}…`));
+  out.replaceChildren(h('p', { class: 'muted' }, `${force ? 'Killing' : 'Stopping'} pid ${holder.pid}…`));
   try {
     const { status, body } = await postJson('/api/kill', {
       port: socket.localPort,
       address: socket.localAddress,
       pid: holder.pid,
       startMarker: holder.startMarker,
+      ...(force ? { signal: 'SIGKILL' } : {}),
     });
     if (status !== 200) {
       out.replaceChildren(h('p', { class: 'error' }, body?.error?.message ?? `Refused (${status}).`), body?.error?.hint ? h('p', { class: 'muted' }, body.error.hint) : null);
       return;
     }
-    out.replaceChildren(h('div', { class: body.ok ? 'outcome ok' : 'outcome bad' }, describeKill(body.result).map((line) => h('p', {}, line))));
+    const outcome = h('div', { class: body.ok ? 'outcome ok' : 'outcome bad' }, describeKill(body.result).map((line) => h('p', {}, line)));
+    // It ignored SIGTERM: offer SIGKILL, asked for again.
+    const survivor = body.result.processes.find((p) => p.outcome === 'running');
+    let forceButton = null;
+    if (survivor && !force) {
+      forceButton = h('button', { type: 'button', id: 'force-button', class: 'danger' }, 'Force stop (SIGKILL)…');
+      forceButton.addEventListener('click', () => askStop(socket, out, true));
+    }
+    out.replaceChildren(...(forceButton ? [outcome, forceButton] : [outcome]));
   } catch (error) {
     out.replaceChildren(h('p', { class: 'error' }, `Stop failed: ${error.message}`));
   } finally {
