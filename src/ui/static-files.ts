@@ -12,6 +12,10 @@ import { BerthError } from '../errors.js';
 const FILES: Readonly<Record<string, { name: string; type: string }>> = {
   '/': { name: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { name: 'app.js', type: 'text/javascript; charset=utf-8' },
+  // The modules app.js imports.
+  ...Object.fromEntries(
+    ['state', 'dom', 'api', 'table', 'live', 'tabs', 'details', 'stop'].map((m) => [`/${m}.js`, { name: `${m}.js`, type: 'text/javascript; charset=utf-8' }]),
+  ),
   '/app.css': { name: 'app.css', type: 'text/css; charset=utf-8' },
 };
 
@@ -32,7 +36,7 @@ export function findStaticFolder(): string {
   const candidates = ['./static/', '../ui-static/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
   const found = candidates.find((dir) => existsSync(`${dir}index.html`));
   if (found === undefined) {
-    throw new BerthError('E_PLATFORM', 'The dashboard\'s files (index.html, app.js, app.css) are missing from this berth installation.', {
+    throw new BerthError('E_PLATFORM', 'The dashboard\'s files (index.html, app.js and its modules, app.css) are missing from this berth installation.', {
       hint: 'Rebuild berth (npm run build) or reinstall it.',
       data: { looked: candidates },
     });

@@ -163,9 +163,20 @@ describe('berth ui server: headers and the page', () => {
     assert.ok(page.body.includes(`<meta name="berth-token" content="${ui.token}">`));
     for (const tag of page.body.match(/<script\b[^>]*>/g) ?? []) assert.match(tag, /\bsrc="\/app\.js"/, 'only the external script');
     assert.doesNotMatch(page.body, /\son[a-z]+=/i, 'no inline event handlers');
-    const script = await send(ui.port, 'GET', '/app.js');
-    assert.match(String(script.headers['content-type']), /^text\/javascript/);
-    assert.doesNotMatch(script.body, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/, 'the page builds the DOM from text only');
+    // app.js and every module it imports, transitively: served as JavaScript, none of them writing markup.
+    const seen = new Set<string>();
+    const queue = ['/app.js'];
+    while (queue.length > 0) {
+      const path = queue.shift()!;
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const script = await send(ui.port, 'GET', path);
+      assert.equal(script.status, 200, path);
+      assert.match(String(script.headers['content-type']), /^text\/javascript/, path);
+      assert.doesNotMatch(script.body, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/, `${path}: the page builds the DOM from text only`);
+      for (const [, imported] of script.body.matchAll(/^import .* from '\.(\/[a-z-]+\.js)';$/gm)) queue.push(imported!);
+    }
+    assert.ok(seen.size > 1, `app.js imports its parts: ${[...seen].join(' ')}`);
   });
 
   it('returns a hostile command line as JSON data, never inside an HTML answer', async () => {
