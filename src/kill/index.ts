@@ -3,14 +3,17 @@
  *
  * Guards: the process start time is re-checked right before every signal
  * (a reused pid is never hit); pid 1, berth itself and its ancestors (the
- * shell that ran it) are refused; SIGKILL is sent only when asked. After
+ * shell that ran it) are refused; so are a container's port forwarders
+ * (docker-proxy …) unless asked for: stopping one leaves the container
+ * running with its port broken. SIGKILL is sent only when asked. After
  * the stop, the ports are checked again and the result says whether they
  * are really free.
  */
 import { BerthError, isBerthError } from '../errors.js';
-import type { ProcessInfo, Socket } from '../model.js';
+import type { ProcessInfo, Protocol, Socket } from '../model.js';
 import { whoIs } from '../inventory/index.js';
 import { parseTarget, type Target } from '../ports/parse.js';
+import { containersCommand, isForwarder } from '../processes/forwarders.js';
 import { isSameProcessAlive } from '../processes/index.js';
 import { readStat } from '../processes/linux.js';
 import { signalProcess } from '../processes/signal.js';
@@ -33,9 +36,12 @@ export interface Victim {
 /** A holder berth will not signal, and why. */
 export interface Refusal {
   process: ProcessInfo;
-  reason: 'init' | 'self' | 'ancestor';
+  /** `forwarder`: it forwards the port into a container (see {@link KillOptions.forwarders}). */
+  reason: 'init' | 'self' | 'ancestor' | 'forwarder';
   /** One sentence for people. */
   message: string;
+  /** What to do instead, when there is something (the container to stop). */
+  hint?: string;
 }
 
 /** What `killPort` found before signalling anything. */
@@ -101,6 +107,14 @@ export interface KillOptions {
   force?: boolean;
   /** Only plan: signal nothing. */
   dryRun?: boolean;
+  /** Only the holders of this protocol's sockets on the targets (default: TCP and UDP). */
+  protocol?: Protocol;
+  /**
+   * Also stop port forwarders of containers (docker-proxy, rootlessport …).
+   * Default false: they are refused, with the command that finds the
+   * container to stop instead.
+   */
+  forwarders?: boolean;
   /** Asked with the plan before anything is signalled; return false to stop. */
   confirm?: (plan: KillPlan) => boolean | Promise<boolean>;
   /** Asked when processes outlive the timeout and `force` is off; return true to send SIGKILL. */
@@ -126,10 +140,15 @@ const REFUSAL_TEXT: Record<Refusal['reason'], string> = {
   init: 'it is pid 1 (init), and stopping it would stop the whole system or container',
   self: 'it is this berth process',
   ancestor: 'it is the shell or program that started berth',
+  forwarder: 'it forwards the port into a container, which would keep running with its port broken',
 };
 
-/** Finds what holds the targets and decides what may be signalled, without signalling. */
-export async function planKill(targets: ReadonlyArray<string | Target>): Promise<KillPlan> {
+/**
+ * Finds what holds the targets and decides what may be signalled, without signalling.
+ * @param options.forwarders also plan to stop containers' port forwarders.
+ * @param options.protocol only the holders of this protocol's sockets.
+ */
+export async function planKill(targets: ReadonlyArray<string | Target>, options: { forwarders?: boolean; protocol?: Protocol } = {}): Promise<KillPlan> {
   const parsed = targets.map((t) => (typeof t === 'string' ? parseTarget(t) : t));
   const guard = protectedPids();
   const victims = new Map<number, Victim>();
@@ -138,12 +157,16 @@ export async function planKill(targets: ReadonlyArray<string | Target>): Promise
   const hidden: Socket[] = [];
   for (const target of parsed) {
     const who = await whoIs(target);
-    if (who.listeners.length === 0) notHeld.push(target);
-    for (const socket of who.listeners) if (socket.holdersHidden) hidden.push(socket);
-    for (const { process: proc } of who.holders) {
-      const reason = guard.get(proc.pid);
+    const wanted = (socket: Socket): boolean => options.protocol === undefined || socket.protocol === options.protocol;
+    const listeners = who.listeners.filter(wanted);
+    if (listeners.length === 0) notHeld.push(target);
+    for (const socket of listeners) if (socket.holdersHidden) hidden.push(socket);
+    for (const { process: proc } of who.holders.filter((h) => h.sockets.some(wanted))) {
+      const reason = guard.get(proc.pid) ?? (isForwarder(proc) && options.forwarders !== true ? 'forwarder' : undefined);
       if (reason) {
-        refused.set(proc.pid, { process: proc, reason, message: `pid ${proc.pid} (${proc.name}) is not stopped: ${REFUSAL_TEXT[reason]}.` });
+        const refusal: Refusal = { process: proc, reason, message: `pid ${proc.pid} (${proc.name}) is not stopped: ${REFUSAL_TEXT[reason]}.` };
+        if (reason === 'forwarder') refusal.hint = `Stop the container instead (find it with: ${containersCommand(proc, target.port)}), or add --forwarders to stop ${proc.name} anyway.`;
+        refused.set(proc.pid, refusal);
         continue;
       }
       const victim = victims.get(proc.pid) ?? { process: proc, targets: [] };
@@ -177,7 +200,7 @@ export async function killPort(targets: ReadonlyArray<string | Target> | string 
   const list = Array.isArray(targets) ? targets : [targets as string | Target];
   const signal = options.signal ?? 'SIGTERM';
   const timeoutMs = options.timeoutMs ?? KILL_TIMEOUT_MS;
-  const plan = await planKill(list);
+  const plan = await planKill(list, { forwarders: options.forwarders === true, ...(options.protocol ? { protocol: options.protocol } : {}) });
   const retry = `berth kill ${plan.targets.map((t) => t.input).join(' ')}`;
 
   if (plan.victims.length === 0 && plan.refused.length === 0 && plan.hidden.length > 0) {
@@ -190,7 +213,7 @@ export async function killPort(targets: ReadonlyArray<string | Target> | string 
   }
 
   const result: KillResult = { plan, dryRun: options.dryRun === true, confirmed: true, processes: [], ports: [], ok: false };
-  if (options.dryRun || plan.victims.length === 0) return finish(result);
+  if (options.dryRun || plan.victims.length === 0) return finish(result, options.protocol);
   if (options.confirm && !(await options.confirm(plan))) {
     result.confirmed = false;
     return result;
@@ -232,18 +255,19 @@ export async function killPort(targets: ReadonlyArray<string | Target> | string 
     for (const proc of signalled) outcomes.get(proc.pid)!.outcome = 'signalled';
   }
   result.processes = [...outcomes.values()];
-  return finish(result);
+  return finish(result, options.protocol);
 }
 
-async function finish(result: KillResult): Promise<KillResult> {
+async function finish(result: KillResult, protocol: Protocol | undefined): Promise<KillResult> {
   const { plan } = result;
+  const wanted = (socket: Socket): boolean => protocol === undefined || socket.protocol === protocol;
   for (const target of plan.targets) {
     const who = await whoIs(target);
     result.ports.push({
       target: target.input,
       port: target.port,
-      free: who.listeners.length === 0,
-      heldBy: who.holders.map((h) => h.process),
+      free: !who.listeners.some(wanted),
+      heldBy: who.holders.filter((h) => h.sockets.some(wanted)).map((h) => h.process),
     });
   }
   result.ok =

@@ -153,7 +153,7 @@ describe('berth ls and who', () => {
       assert.equal(ls.sockets[0]!.holdersHidden, true);
       assert.equal(ls.sockets[0]!.user, 'root', 'the socket owner is still known from /proc/net');
       assert.equal(ls.hidden, 1);
-      const kill = await runBerth(['kill', String(l.port)], { uid: NOBODY, gid: NOBODY });
+      const kill = await runBerth(['kill', `127.0.0.1:${l.port}`, '--tcp'], { uid: NOBODY, gid: NOBODY });
       assert.equal(kill.code, 1);
       assert.match(kill.stderr, /sudo berth kill/);
     } finally {
@@ -165,7 +165,7 @@ describe('berth ls and who', () => {
 describe('berth kill', () => {
   it('shows the plan, stops the holder and says the port is free', async () => {
     const l = await startListener();
-    const r = await runBerth(['kill', String(l.port)]);
+    const r = await runBerth(['kill', `127.0.0.1:${l.port}`, '--tcp']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /This process holds/);
     assert.match(r.stdout, new RegExp(`pid ${l.pid}`));
@@ -173,10 +173,27 @@ describe('berth kill', () => {
     assert.match(r.stdout, new RegExp(`:${l.port} is free`));
   });
 
+  it('a container port forwarder: who says where it forwards, kill refuses it without --forwarders', async () => {
+    const l = await startListener({ processName: 'docker-proxy', extraArgs: ['-container-ip', '172.17.0.2', '-container-port', '80'] });
+    try {
+      const who = await runBerth(['who', String(l.port)]);
+      assert.equal(who.code, 0, who.stderr);
+      assert.match(who.stdout, new RegExp(`forwards to 172\\.17\\.0\\.2:80 inside a container; find it with: docker ps --filter publish=${l.port}`));
+      const kill = await runBerth(['kill', `127.0.0.1:${l.port}`, '--tcp', '-y']);
+      assert.equal(kill.code, 1);
+      assert.match(kill.stdout, /docker-proxy\) is not stopped: it forwards the port into a container/);
+      assert.match(kill.stdout, /--forwarders/);
+      assert.match(kill.stdout, /still held by pid \d+ \(docker-proxy\), which berth did not stop/);
+      assert.doesNotMatch(kill.stdout, /restarted it/);
+    } finally {
+      await l.stop();
+    }
+  });
+
   it('a port nobody holds: nothing signalled, exit 1', async () => {
     const l = await startListener();
     await l.stop();
-    const r = await runBerth(['kill', String(l.port)]);
+    const r = await runBerth(['kill', `127.0.0.1:${l.port}`, '--tcp']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /Nothing is listening on/);
   });
@@ -184,11 +201,11 @@ describe('berth kill', () => {
   it('a process ignoring SIGTERM survives without --force and says how to escalate', async () => {
     const l = await startListener({ ignoreTerm: true });
     try {
-      const r = await runBerth(['kill', String(l.port), '--timeout', '300ms']);
+      const r = await runBerth(['kill', `127.0.0.1:${l.port}`, '--tcp', '--timeout', '300ms']);
       assert.equal(r.code, 1);
       assert.match(r.stdout, /still running: it ignored SIGTERM for 300ms/);
       assert.match(r.stdout, /--force/);
-      const forced = await runBerth(['kill', String(l.port), '--timeout', '0.3', '--force', '--json']);
+      const forced = await runBerth(['kill', `127.0.0.1:${l.port}`, '--tcp', '--timeout', '0.3', '--force', '--json']);
       assert.equal(forced.code, 0);
       const body = JSON.parse(forced.stdout) as { ok: boolean; processes: Array<{ outcome: string; signals: string[] }> };
       assert.equal(body.ok, true);
@@ -201,7 +218,7 @@ describe('berth kill', () => {
   it('--dry-run signals nothing', async () => {
     const l = await startListener();
     try {
-      const r = await runBerth(['kill', '--dry-run', String(l.port)]);
+      const r = await runBerth(['kill', '--dry-run', `127.0.0.1:${l.port}`, '--tcp']);
       assert.equal(r.code, 0);
       assert.match(r.stdout, /Dry run: nothing was signalled/);
       const who = await runBerth(['who', '-q', `127.0.0.1:${l.port}`]);

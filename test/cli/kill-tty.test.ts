@@ -19,7 +19,7 @@ describe('berth kill on a terminal', () => {
   it('asks before stopping; "n" stops nothing', async () => {
     const l = await startListener();
     try {
-      const r = await onTerminal(['kill', `127.0.0.1:${l.port}`], [['Stop it\\? \\[y/N\\]', 'n\r']]);
+      const r = await onTerminal(['kill', `127.0.0.1:${l.port}`, '--tcp'], [['Stop it\\? \\[y/N\\]', 'n\r']]);
       assert.equal(r.code, 1);
       assert.match(r.output, /This process holds/);
       assert.match(r.output, /Nothing was stopped/);
@@ -33,7 +33,7 @@ describe('berth kill on a terminal', () => {
     const l = await startListener({ ignoreTerm: true });
     try {
       const r = await onTerminal(
-        ['kill', `127.0.0.1:${l.port}`, '--timeout', '300ms'],
+        ['kill', `127.0.0.1:${l.port}`, '--tcp', '--timeout', '300ms'],
         [
           ['Stop it\\? \\[y/N\\]', 'y\r'],
           ['Send SIGKILL\\? \\[y/N\\]', 'y\r'],
@@ -51,7 +51,7 @@ describe('berth kill on a terminal', () => {
   it('-y skips the first question but never the SIGKILL one', async () => {
     const l = await startListener({ ignoreTerm: true });
     try {
-      const r = await onTerminal(['kill', '-y', `127.0.0.1:${l.port}`, '--timeout', '200ms'], [['Send SIGKILL\\? \\[y/N\\]', '\r']]);
+      const r = await onTerminal(['kill', '-y', `127.0.0.1:${l.port}`, '--tcp', '--timeout', '200ms'], [['Send SIGKILL\\? \\[y/N\\]', '\r']]);
       assert.equal(r.code, 1, r.output);
       assert.doesNotMatch(r.output, /Stop it\?/);
       assert.match(r.output, /still running/);

@@ -5,6 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 
@@ -42,6 +45,19 @@ export interface Listener {
   stop(): Promise<void>;
 }
 
+/** Every process the helpers started (and the forked children they reported). */
+const startedPids = new Set<number>();
+
+/**
+ * For killPort's `confirm`: yes only when every process the plan would
+ * signal was started by these helpers. A port number can be shared with an
+ * unrelated process (a UDP socket, another address): a test must never
+ * signal it.
+ */
+export function onlyStartedHere(plan: { victims: ReadonlyArray<{ process: { pid: number } }> }): boolean {
+  return plan.victims.every((v) => startedPids.has(v.process.pid));
+}
+
 /** Starts a command that prints one JSON line {port, pid, childPid}, and waits for that line. */
 export async function startReadyProcess(command: string, args: string[], timeoutMs = 10_000): Promise<Listener> {
   const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -63,6 +79,9 @@ export async function startReadyProcess(command: string, args: string[], timeout
     });
   });
   const info = JSON.parse(line) as { port: number; pid: number; childPid: number | null };
+  startedPids.add(info.pid);
+  if (child.pid !== undefined) startedPids.add(child.pid);
+  if (info.childPid !== null) startedPids.add(info.childPid);
   return {
     ...info,
     process: child,
@@ -85,6 +104,22 @@ export interface ListenerOptions {
   ignoreTerm?: boolean;
   /** More words for its command line (a marker to find it by); listen.mjs ignores them. */
   extraArgs?: string[];
+  /** Run Node through a symlink of this name, so that the process is called so (its comm): `docker-proxy`. */
+  processName?: string;
+}
+
+const nameDirs: string[] = [];
+after(() => {
+  for (const dir of nameDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A path to this Node under another name (a symlink in a temporary folder). */
+function nodeNamed(name: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-name-'));
+  nameDirs.push(dir);
+  const link = path.join(dir, name);
+  symlinkSync(process.execPath, link);
+  return link;
 }
 
 /** Starts a Node listener on port 0. */
@@ -93,7 +128,7 @@ export function startListener(options: ListenerOptions = {}): Promise<Listener> 
   if (options.fork) args.push('--fork');
   if (options.ignoreTerm) args.push('--ignore-term');
   args.push(...(options.extraArgs ?? []));
-  return startReadyProcess(process.execPath, args);
+  return startReadyProcess(options.processName ? nodeNamed(options.processName) : process.execPath, args);
 }
 
 /** Starts two processes in one SO_REUSEPORT group on the same TCP port. */

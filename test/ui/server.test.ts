@@ -59,7 +59,7 @@ describe('berth ui server: state-changing requests', () => {
   it('refuses POST /api/kill without the token, with a wrong one, or from another origin, and signals nothing', async () => {
     const ui = await startUi({ record: false });
     const child = await startListener();
-    const body = JSON.stringify({ port: child.port });
+    const body = JSON.stringify({ port: child.port, protocol: 'tcp', address: '127.0.0.1', pid: child.pid });
     const own = pageHeaders(ui.port, ui.token);
     const attempts: Array<[string, Record<string, string>]> = [
       ['no token', { ...own, 'X-Berth-Token': '' }],
@@ -86,7 +86,7 @@ describe('berth ui server: state-changing requests', () => {
     const child = await startListener();
     const headers = pageHeaders(ui.port, ui.token);
 
-    const wrong = await send(ui.port, 'POST', '/api/kill', headers, JSON.stringify({ port: child.port, pid: child.pid + 100_000 }));
+    const wrong = await send(ui.port, 'POST', '/api/kill', headers, JSON.stringify({ port: child.port, protocol: 'tcp', address: '127.0.0.1', pid: child.pid + 100_000 }));
     assert.equal(wrong.status, 409);
     assert.equal((JSON.parse(wrong.body) as { error: { code: string } }).error.code, 'E_HOLDER_CHANGED');
     assert.ok(isSameProcessAlive({ pid: child.pid, startMarker: null }), 'nothing was signalled');
@@ -96,7 +96,7 @@ describe('berth ui server: state-changing requests', () => {
     const bad = await send(ui.port, 'POST', '/api/kill', sameOriginNoOrigin, 'port=1');
     assert.equal(bad.status, 400, 'a body that is not JSON is refused');
 
-    const reply = await send(ui.port, 'POST', '/api/kill', headers, JSON.stringify({ port: child.port, address: '127.0.0.1', pid: child.pid }));
+    const reply = await send(ui.port, 'POST', '/api/kill', headers, JSON.stringify({ port: child.port, protocol: 'tcp', address: '127.0.0.1', pid: child.pid }));
     assert.equal(reply.status, 200, reply.body);
     const answer = JSON.parse(reply.body) as { ok: boolean; result: { ports: Array<{ port: number; free: boolean }>; processes: Array<{ pid: number; outcome: string }> } };
     assert.equal(answer.ok, true);
@@ -108,10 +108,10 @@ describe('berth ui server: state-changing requests', () => {
     const ui = await startUi({ record: false });
     const child = await startListener({ ignoreTerm: true });
     const headers = pageHeaders(ui.port, ui.token);
-    const odd = await send(ui.port, 'POST', '/api/kill', headers, JSON.stringify({ port: child.port, pid: child.pid, signal: 'SIGSTOP' }));
+    const odd = await send(ui.port, 'POST', '/api/kill', headers, JSON.stringify({ port: child.port, protocol: 'tcp', address: '127.0.0.1', pid: child.pid, signal: 'SIGSTOP' }));
     assert.equal(odd.status, 400);
     assert.ok(isSameProcessAlive({ pid: child.pid, startMarker: null }), 'nothing was signalled');
-    const reply = await send(ui.port, 'POST', '/api/kill', headers, JSON.stringify({ port: child.port, pid: child.pid, signal: 'SIGKILL' }));
+    const reply = await send(ui.port, 'POST', '/api/kill', headers, JSON.stringify({ port: child.port, protocol: 'tcp', address: '127.0.0.1', pid: child.pid, signal: 'SIGKILL' }));
     assert.equal(reply.status, 200, reply.body);
     const answer = JSON.parse(reply.body) as { ok: boolean; result: { processes: Array<{ pid: number; outcome: string }> } };
     assert.equal(answer.ok, true);
@@ -121,7 +121,7 @@ describe('berth ui server: state-changing requests', () => {
 
   it('keeps the guards of berth kill: the dashboard never stops itself', async () => {
     const ui = await startUi({ record: false });
-    const reply = await send(ui.port, 'POST', '/api/kill', pageHeaders(ui.port, ui.token), JSON.stringify({ port: ui.port }));
+    const reply = await send(ui.port, 'POST', '/api/kill', pageHeaders(ui.port, ui.token), JSON.stringify({ port: ui.port, protocol: 'tcp', address: '127.0.0.1' }));
     assert.equal(reply.status, 200);
     const answer = JSON.parse(reply.body) as { ok: boolean; result: { plan: { refused: Array<{ reason: string }> } } };
     assert.equal(answer.ok, false);

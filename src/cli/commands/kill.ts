@@ -22,13 +22,18 @@ stopping anything; -y skips that question.
 
 Guards: the process start time is checked again right before each signal,
 so a pid reused by another process is never hit; pid 1, berth itself and
-the shell that started it are never signalled.
+the shell that started it are never signalled. A container's port forwarder
+(docker-proxy, rootlessport …) is not stopped either unless --forwarders is
+given: the container would keep running with its port broken; berth names
+the command that finds the container to stop instead.
 
 Options:
   -t, --timeout DUR  how long to wait for an exit (default ${formatDuration(KILL_TIMEOUT_MS)}; 500ms, 5s, 2m; a bare number is seconds)
   -f, --force        send SIGKILL to whatever outlives the timeout
   -s, --signal NAME  first signal to send (default TERM; INT, HUP, KILL, 15 …)
   -n, --dry-run      show what would be stopped, signal nothing
+  --forwarders       also stop containers' port forwarders (docker-proxy …)
+  --tcp, --udp       only what holds TCP (or UDP) sockets on the port
   -y, --yes          do not ask before stopping
   --json             print a JSON object (see docs/json.md); never asks
   -h, --help         show this help
@@ -48,6 +53,9 @@ export async function run(args: string[], io: Io): Promise<number> {
     signal: { type: 'string', short: 's' },
     'dry-run': { type: 'boolean', short: 'n' },
     yes: { type: 'boolean', short: 'y' },
+    forwarders: { type: 'boolean' },
+    tcp: { type: 'boolean' },
+    udp: { type: 'boolean' },
   });
   if (values.help) {
     io.out(help);
@@ -66,6 +74,8 @@ export async function run(args: string[], io: Io): Promise<number> {
     timeoutMs,
     force: values.force === true,
     dryRun: values['dry-run'] === true,
+    forwarders: values.forwarders === true,
+    ...(values.tcp && !values.udp ? { protocol: 'tcp' as const } : values.udp && !values.tcp ? { protocol: 'udp' as const } : {}),
     confirm: async (plan) => {
       if (!json) io.out(renderKillPlan(plan, io.style));
       if (!ask || values.yes) return true;

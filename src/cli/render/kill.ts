@@ -20,7 +20,10 @@ export function renderKillPlan(plan: KillPlan, style: Style): string[] {
     out.push(`${n === 1 ? 'This process holds' : `These ${n} processes hold`} ${ports}:`);
     for (const victim of plan.victims) out.push(`  ${describeProcess(victim.process, style)}`);
   }
-  for (const refusal of plan.refused) out.push(style.yellow(refusal.message));
+  for (const refusal of plan.refused) {
+    out.push(style.yellow(refusal.message));
+    if (refusal.hint) out.push(style.dim(`  ${refusal.hint}`));
+  }
   if (plan.hidden.length > 0 && plan.victims.length > 0) {
     out.push(style.dim(`Some holders belong to other users and are not shown. Run with sudo to stop them too.`));
   }
@@ -66,6 +69,7 @@ export function renderKillResult(result: KillResult, style: Style, timeoutMs: nu
     }
   }
   const victims = new Set(result.plan.victims.map((v) => v.process.pid));
+  const refused = new Set(result.plan.refused.map((r) => r.process.pid));
   for (const port of result.ports) {
     const label = formatHostPort(null, port.port);
     if (result.plan.notHeld.some((t) => t.input === port.target)) continue;
@@ -74,9 +78,12 @@ export function renderKillResult(result: KillResult, style: Style, timeoutMs: nu
       continue;
     }
     const holders = port.heldBy.map((p) => `pid ${p.pid} (${p.name})`).join(', ') || 'a hidden process';
-    const respawned = port.heldBy.filter((p) => !victims.has(p.pid));
-    if (respawned.length > 0) {
-      const parent = respawned[0]!.ppid === null ? null : readProcess(respawned[0]!.ppid);
+    const respawned = port.heldBy.filter((p) => !victims.has(p.pid) && !refused.has(p.pid));
+    if (port.heldBy.length > 0 && port.heldBy.every((p) => refused.has(p.pid))) {
+      out.push(`${bad} ${label} is still held by ${holders}, which berth did not stop (see above)`);
+    } else if (respawned.length > 0) {
+      // A supervisor (systemd, a process manager, nodemon) started a new holder; init adopting it says nothing.
+      const parent = respawned[0]!.ppid === null || respawned[0]!.ppid <= 1 ? null : readProcess(respawned[0]!.ppid);
       const by = parent ? `; its parent pid ${parent.pid} (${parent.name}) probably restarted it — stop that instead` : '';
       out.push(`${bad} ${label} is held again, by ${holders}${by}`);
     } else {

@@ -6,6 +6,7 @@ import { formatDuration } from '../../duration.js';
 import type { WhoResult } from '../../inventory/index.js';
 import type { Socket } from '../../model.js';
 import { describeExposure } from '../../ports/address.js';
+import { containersCommand, forwardTarget, isForwarder } from '../../processes/forwarders.js';
 import { formatHostPort } from '../../ports/parse.js';
 import { formatAddress, tildify } from './sockets.js';
 import { hiddenAdvice } from './hidden.js';
@@ -63,6 +64,11 @@ export function renderWho(result: WhoResult, style: Style, now = Date.now()): st
         const text = socket.exposure === 'loopback' ? style.green(exposure) : style.yellow(exposure);
         out.push(`    ${i === 0 ? 'listens' : '       '}  ${socketLine(socket).padEnd(28)} ${text}`);
       });
+      if (isForwarder(p)) {
+        // The server is inside a container: this process only carries the port to it.
+        const to = forwardTarget(p);
+        out.push(`    ${style.cyan('forwards')} ${to ? `to ${formatHostPort(to.address, to.port)} ` : ''}inside a container; find it with: ${containersCommand(p, result.target.port)}`);
+      }
     }
     if (result.hidden) out.push('', style.dim(`Some holders are hidden. ${hiddenAdvice(`berth who ${result.target.input}`)}`));
   }

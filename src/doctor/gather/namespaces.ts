@@ -108,6 +108,3 @@ export async function findForeignListeners(port: number, ours: string | null): P
   );
   return found.sort((a, b) => a.pid - b.pid || a.address.localeCompare(b.address));
 }
-
-/** Processes that forward a host port into another namespace: Docker, rootless Podman/Docker, slirp. */
-export const FORWARDER_NAMES: ReadonlySet<string> = new Set(['docker-proxy', 'rootlessport', 'rootlessport-ch', 'slirp4netns', 'pasta', 'pasta.avx2', 'vpnkit', 'gvproxy', 'conmon']);

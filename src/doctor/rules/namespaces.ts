@@ -4,7 +4,7 @@
  * docker-proxy / rootlessport / slirp4netns / pasta, or a holder that lives
  * in another namespace.
  */
-import { FORWARDER_NAMES } from '../gather/namespaces.js';
+import { containersCommand, isForwarder } from '../../processes/forwarders.js';
 import type { Finding, Rule } from '../types.js';
 import { hostPort, listenerLine, servingListeners } from './helpers.js';
 
@@ -32,9 +32,9 @@ export const otherNamespace: Rule = (facts) => {
   }
   const findings: Finding[] = [];
   const serving = servingListeners(facts);
-  const forwarded = serving.find((l) => l.holders.some((h) => FORWARDER_NAMES.has(h.name)));
+  const forwarded = serving.find((l) => l.holders.some(isForwarder));
   if (forwarded) {
-    const holder = forwarded.holders.find((h) => FORWARDER_NAMES.has(h.name))!;
+    const holder = forwarded.holders.find(isForwarder)!;
     const silent = facts.identify !== null && facts.identify.silent;
     findings.push({
       code: 'OTHER_NAMESPACE',
@@ -44,7 +44,7 @@ export const otherNamespace: Rule = (facts) => {
       evidence: [listenerLine(forwarded, t.port), ...(silent ? [`through the forward: ${facts.identify!.summary}`] : [])],
       fix: {
         text: 'If it does not answer, check that the server inside the container listens on 0.0.0.0 (not 127.0.0.1) on the published port.',
-        command: `docker ps --filter publish=${t.port}`,
+        command: containersCommand(holder, t.port),
       },
     });
   } else if (facts.netns !== null) {

@@ -26,6 +26,8 @@ export interface KillRequest {
   force?: boolean;
   /** The signal to send first: SIGTERM (default) or SIGKILL (the page's "Force stop", once SIGTERM was ignored). */
   signal?: 'SIGTERM' | 'SIGKILL';
+  /** The protocol of the socket the page showed: only its holders are stopped. */
+  protocol?: 'tcp' | 'udp';
 }
 
 /**
@@ -33,7 +35,7 @@ export interface KillRequest {
  * @throws BerthError E_USAGE / E_PORT_INVALID.
  */
 export function parseKillRequest(body: Record<string, unknown>): KillRequest {
-  const { port, address, pid, startMarker, force, signal } = body;
+  const { port, address, pid, startMarker, force, signal, protocol } = body;
   if (typeof port !== 'number' && typeof port !== 'string') throw new BerthError('E_USAGE', '"port" is required.');
   const request: KillRequest = { port: parsePort(String(port)) };
   if (address !== undefined) {
@@ -52,6 +54,10 @@ export function parseKillRequest(body: Record<string, unknown>): KillRequest {
   if (signal !== undefined) {
     if (signal !== 'SIGTERM' && signal !== 'SIGKILL') throw new BerthError('E_USAGE', '"signal" must be "SIGTERM" or "SIGKILL".');
     request.signal = signal;
+  }
+  if (protocol !== undefined) {
+    if (protocol !== 'tcp' && protocol !== 'udp') throw new BerthError('E_USAGE', '"protocol" must be "tcp" or "udp".');
+    request.protocol = protocol;
   }
   return request;
 }
@@ -73,6 +79,7 @@ export const postKill: ApiHandler = async (req, res) => {
     timeoutMs: KILL_TIMEOUT_MS,
     force: request.force === true,
     ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.protocol ? { protocol: request.protocol } : {}),
     confirm: (plan) => {
       changed = !planMatches(plan, request);
       return !changed;

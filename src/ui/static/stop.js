@@ -52,7 +52,7 @@ export function askStop(socket, out, force = false) {
 
 export function describeKill(result) {
   const lines = [];
-  for (const refusal of result.plan.refused) lines.push(refusal.message);
+  for (const refusal of result.plan.refused) lines.push(refusal.message, ...(refusal.hint ? [refusal.hint] : []));
   for (const p of result.processes) {
     const what = {
       exited: 'exited',
@@ -80,6 +80,7 @@ export async function doStop(socket, holder, out, force) {
       address: socket.localAddress,
       pid: holder.pid,
       startMarker: holder.startMarker,
+      protocol: socket.protocol,
       ...(force ? { signal: 'SIGKILL' } : {}),
     });
     if (status !== 200) {
