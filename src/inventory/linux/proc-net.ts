@@ -6,21 +6,14 @@
  * host byte order (net/ipv4/tcp_ipv4.c get_tcp4_sock, net/ipv6/tcp_ipv6.c
  * get_tcp6_sock), so on little-endian machines each word's bytes are reversed.
  */
-import type { Family, Protocol, SocketState } from '../../model.js';
+import type { Family, Protocol, Socket, SocketState } from '../../model.js';
 import type { PortRange } from '../../ports/parse.js';
 
-/** A socket as /proc/net lists it, before holders and derived facts. */
-export interface RawSocket {
-  protocol: Protocol;
-  family: Family;
-  localAddress: string;
-  localPort: number;
-  remoteAddress: string | null;
-  remotePort: number | null;
-  state: SocketState;
+/** A socket as /proc/net lists it, before holders and derived facts: always with an inode and a uid. */
+export type RawSocket = Pick<Socket, 'protocol' | 'family' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'state'> & {
   inode: number;
   uid: number;
-}
+};
 
 /** Kernel TCP states, include/net/tcp_states.h. */
 const TCP_STATES: readonly SocketState[] = [
