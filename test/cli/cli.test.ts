@@ -176,6 +176,8 @@ describe('berth kill', () => {
   it('a container port forwarder: who says where it forwards, kill refuses it without --forwarders', async () => {
     const l = await startListener({ processName: 'docker-proxy', extraArgs: ['-container-ip', '172.17.0.2', '-container-port', '80'] });
     try {
+      const ls = await runBerth(['ls', '--port', String(l.port)]);
+      assert.match(ls.stdout, /docker-proxy → 172\.17\.0\.2:80/);
       const who = await runBerth(['who', String(l.port)]);
       assert.equal(who.code, 0, who.stderr);
       assert.match(who.stdout, new RegExp(`forwards to 172\\.17\\.0\\.2:80 inside a container; find it with: docker ps --filter publish=${l.port}`));

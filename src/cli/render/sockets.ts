@@ -4,7 +4,9 @@
 import { homedir } from 'node:os';
 import { formatDuration } from '../../duration.js';
 import type { ProcessInfo, Socket } from '../../model.js';
+import { formatHostPort } from '../../ports/parse.js';
 import type { Identification } from '../../probe/identify/index.js';
+import { forwardTarget } from '../../processes/forwarders.js';
 import { hiddenLabel } from './hidden.js';
 import { protocolLabel } from './identify.js';
 import type { Style } from './style.js';
@@ -34,7 +36,12 @@ function holderCells(socket: Socket, style: Style): { pid: string; name: string;
     return { pid: style.dim('-'), name: style.dim('(no process)'), user: socket.user ?? '?' };
   }
   const pids = socket.holders.map((p) => String(p.pid)).join(',');
-  const names = [...new Set(socket.holders.map((p) => p.name))].join(',');
+  // A container's port: say where docker-proxy carries it (the server is in the container).
+  const nameOf = (p: ProcessInfo): string => {
+    const to = forwardTarget(p);
+    return to ? `${p.name} → ${formatHostPort(to.address, to.port)}` : p.name;
+  };
+  const names = [...new Set(socket.holders.map(nameOf))].join(',');
   const users = [...new Set(socket.holders.map((p) => p.user ?? '?'))].join(',');
   return { pid: pids, name: names, user: users };
 }
