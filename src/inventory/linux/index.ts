@@ -80,8 +80,18 @@ export const linuxBackend: InventoryBackend = {
         const info = processOf(pid);
         if (info) holders.push(info);
       }
+      // Field by field rather than a spread: on a machine with thousands of sockets the spread
+      // was a tenth of `berth ls`'s own time.
       return {
-        ...socket,
+        protocol: socket.protocol,
+        family: socket.family,
+        localAddress: socket.localAddress,
+        localPort: socket.localPort,
+        remoteAddress: socket.remoteAddress,
+        remotePort: socket.remotePort,
+        state: socket.state,
+        inode: socket.inode,
+        uid: socket.uid,
         holders,
         // A held socket we could not attribute: its owner's fd table was unreadable.
         holdersHidden: socket.inode !== 0 && holders.length === 0 && someHidden,
