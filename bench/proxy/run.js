@@ -4,10 +4,11 @@
 //
 //   npm run bench:proxy               (builds, then runs this file)
 //   node bench/proxy/run.js [--rounds 3] [--duration 10] [--connections 32]
-//                           [--warmup 3] [--out FILE]
+//                           [--warmup 3] [--body-bytes 12] [--out FILE]
 //   env: BENCH_ROUNDS, BENCH_DURATION, BENCH_CONNECTIONS
 //
-// 1. The app is a plain node:http server on 127.0.0.1 answering 12 bytes.
+// 1. The app is a plain node:http server on 127.0.0.1 answering 12 bytes
+//    ("hello world\n"; --body-bytes N: N bytes, to see larger responses).
 // 2. berth: `berth proxy run --port P` (Node of this process) with a
 //    temporary BERTH_HOME, the app added with `berth alias app PORT`.
 // 3. portless (0.13, needs Node 24: node_modules/node/bin/node from the
@@ -44,7 +45,6 @@ const BERTH = path.join(ROOT, 'bin/berth.js');
 const NODE24_PREFIX = path.join(ROOT, 'bench/proxy/node24');
 const NODE24 = path.join(NODE24_PREFIX, 'node_modules/node/bin/node');
 const PORTLESS = path.join(ROOT, 'node_modules/portless/dist/cli.js');
-const BODY = 'hello world\n';
 const READY_TIMEOUT_MS = 20_000;
 
 const { values: flags } = parseArgs({
@@ -53,6 +53,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: process.env.BENCH_DURATION ?? '10' },
     connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '32' },
     warmup: { type: 'string', default: '3' },
+    'body-bytes': { type: 'string', default: '12' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -67,6 +68,9 @@ const ROUNDS = Number(flags.rounds);
 const DURATION_S = Number(flags.duration);
 const CONNECTIONS = Number(flags.connections);
 const WARMUP_S = Number(flags.warmup);
+const BODY_BYTES = Number(flags['body-bytes']);
+if (!(Number.isInteger(BODY_BYTES) && BODY_BYTES > 0)) throw new Error(`--body-bytes must be a positive whole number, not ${flags['body-bytes']}`);
+const BODY = BODY_BYTES === 12 ? 'hello world\n' : 'x'.repeat(BODY_BYTES);
 
 const autocannon = createRequire(import.meta.url)('autocannon');
 const children = [];
