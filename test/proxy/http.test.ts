@@ -261,6 +261,31 @@ describe('proxy: failures never take it down', () => {
     assert.equal((await send(proxy.port, { host: 'web.localhost', path: '/' })).body, 'fine');
   });
 
+  it('carries Content-Length bodies of every size whole, head and first bytes in one write or not', async () => {
+    const home = tempHome();
+    const proxy = await startTestProxy(home);
+    // Sizes around the fast path's merge limits (4 KiB as text, 256 KiB copied behind the head).
+    const sizes = [1, 4095, 4096, 4097, 16 * 1024, 256 * 1024 - 1, 256 * 1024 + 1, 1024 * 1024];
+    const bodies = new Map(sizes.map((n) => [n, Buffer.from(Array.from({ length: n }, (_, i) => 'abcdefghijklmnopqrstuvwxyz'.charCodeAt((i * 7) % 26)))]));
+    const app = await startApp((req, res) => {
+      const body = bodies.get(Number(req.url!.slice(1)))!;
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length });
+      res.end(body);
+    });
+    registerRoute({ home, name: 'sizes', port: app.port });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (const n of sizes) {
+        const res = await send(proxy.port, { host: 'sizes.localhost', path: `/${n}`, agent });
+        assert.equal(res.status, 200, String(n));
+        assert.equal(res.body.length, n, String(n));
+        assert.equal(res.body, bodies.get(n)!.toString('latin1'), String(n));
+      }
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('serves others while a slow client does not read a large response', async () => {
     const home = tempHome();
     const proxy = await startTestProxy(home);
