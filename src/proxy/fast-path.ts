@@ -39,9 +39,6 @@ const PENDING_PAUSE_BYTES = 64 * 1024;
 /** A body part this small is sent in the same write as its head (one syscall, no writev). */
 const MERGE_BYTES = 4096;
 
-/** Up to this size a body part is copied behind its head into one buffer (one write instead of a corked two). */
-const COPY_BYTES = 256 * 1024;
-
 /** How long a connection the proxy is closing may wait for the client's FIN, in milliseconds. */
 const CLOSING_GRACE_MS = 5000;
 
@@ -452,11 +449,7 @@ class ClientConnection implements UpstreamOwner {
       if (part === null) return this.abort();
       if (part.length === 0) this.writeClient(out);
       else if (part.length <= MERGE_BYTES) this.writeClient(out + part.toString('latin1'));
-      else if (part.length <= COPY_BYTES) {
-        // One buffer, one write(2): cheaper than a corked writev of two for what arrives in one read.
-        const head = Buffer.from(out, 'latin1');
-        this.writeClient(Buffer.concat([head, part], head.length + part.length));
-      } else {
+      else {
         this.socket.cork();
         this.writeClient(out);
         this.writeClient(part);
