@@ -192,6 +192,20 @@ describe('berth kill', () => {
     }
   });
 
+  it('--udp stops a UDP holder; --tcp on the same port finds nothing to stop', async () => {
+    const l = await startListener({ protocol: 'udp' });
+    try {
+      const tcpOnly = await runBerth(['kill', `127.0.0.1:${l.port}`, '--tcp']);
+      assert.equal(tcpOnly.code, 1);
+      assert.match(tcpOnly.stdout, /Nothing is listening on 127\.0\.0\.1:\d+; nothing to stop there/);
+      const r = await runBerth(['kill', `127.0.0.1:${l.port}`, '--udp']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, new RegExp(`pid ${l.pid} \\(node\\) exited after SIGTERM`));
+    } finally {
+      await l.stop();
+    }
+  });
+
   it('a port nobody holds: nothing signalled, exit 1', async () => {
     const l = await startListener();
     await l.stop();
