@@ -18,7 +18,7 @@
 import type { Socket } from 'node:net';
 import { errnoCode } from '../errors.js';
 import type { RouteRecord } from '../state/routes.js';
-import { firstHost, otherLoopback, type ProxyContext } from './context.js';
+import { firstHost, NOTHING_TRIED, rememberAnswer, retryAfter, type ProxyContext, type Tried } from './context.js';
 import { isLoop } from './headers.js';
 import { BodyFraming, Framing, requestFraming, responseFraming } from './http1-body.js';
 import { parseRequestHead, parseResponseHead, type RequestHead } from './http1-head.js';
@@ -147,9 +147,7 @@ class ClientConnection implements UpstreamOwner {
   private requestDone = true;
   /** The request has no body at all: safe to send again. */
   private bodyless = true;
-  private triedFamily = false;
-  private triedRoute = false;
-  private triedReset = false;
+  private tried: Tried = NOTHING_TRIED;
   private reply = Reply.Head;
   private replyPending: Buffer | null = null;
   /** Where the response body ends; null until its head is read. */
@@ -251,9 +249,7 @@ class ClientConnection implements UpstreamOwner {
     this.requestBody = requestFraming(head);
     this.requestDone = this.requestBody.done;
     this.bodyless = this.requestDone;
-    this.triedFamily = false;
-    this.triedRoute = false;
-    this.triedReset = false;
+    this.tried = NOTHING_TRIED;
     this.reply = Reply.Head;
     this.replyPending = null;
     this.replyStarted = false;
@@ -429,9 +425,7 @@ class ClientConnection implements UpstreamOwner {
         continue;
       }
       const route = this.route!;
-      const { preferred } = this.owner.options.context;
-      if (this.host !== route.host) preferred.set(`${route.host}|${route.port}`, this.host);
-      else if (this.triedFamily) preferred.delete(`${route.host}|${route.port}`);
+      rememberAnswer(this.owner.options.context, route, this.host);
 
       const body = responseFraming(head, this.isHead);
       this.keepUpstream = !head.close && body.framing !== Framing.UntilClose;
@@ -529,39 +523,22 @@ class ClientConnection implements UpstreamOwner {
     this.abort(); // cut off in the middle of a response
   }
 
-  /** The app did not answer: try the other loopback, the route's new address, a fresh connection; else explain (502). */
+  /** The app did not answer: retry as the proxy's policy says (retryAfter), else explain (502). */
   private upstreamFailed(upstream: UpstreamConnection, error: Error | null): void {
-    const route = this.route!;
     const failure = error ?? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-    const code = errnoCode(failure);
-    if (!upstream.connected && (code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) {
-      const other = otherLoopback(this.host);
-      if (!this.triedFamily && other !== null) {
-        this.triedFamily = true;
-        return this.connectTo(other, true);
-      }
-      // The route may have changed since the cache last looked (berth run restarted the app on another port).
-      if (!this.triedRoute && code === 'ECONNREFUSED') {
-        this.triedRoute = true;
-        let fresh: RouteRecord | null;
-        try {
-          fresh = this.owner.options.context.cache.refresh(route.name);
-        } catch {
-          fresh = route;
-        }
-        if (fresh === null) return this.ownPage(404, this.owner.options.notFoundPage(this.requestHost));
-        if (fresh.port !== route.port || fresh.host !== route.host) {
-          this.route = fresh;
-          this.triedFamily = false;
-          return this.connectTo(firstHost(this.owner.options.context, fresh), true);
-        }
-      }
-    } else if (upstream.reused && this.bodyless && !this.triedReset && (code === 'ECONNRESET' || code === 'EPIPE')) {
-      // A kept-alive connection the app closed just as it was reused: a request without a body is safe to send again.
-      this.triedReset = true;
-      return this.connectTo(this.host, true);
-    }
-    this.badGateway(failure);
+    const retry = retryAfter(this.owner.options.context, {
+      route: this.route!,
+      host: this.host,
+      code: errnoCode(failure),
+      unsent: !upstream.connected,
+      resendable: upstream.reused && this.bodyless,
+      tried: this.tried,
+    });
+    if (retry.kind === 'gone') return this.ownPage(404, this.owner.options.notFoundPage(this.requestHost));
+    if (retry.kind === 'give-up') return this.badGateway(failure);
+    this.route = retry.route;
+    this.tried = retry.tried;
+    this.connectTo(retry.host, true);
   }
 
   /** Answers 502 with the explanation page (when nothing of the answer was sent yet). */

@@ -23,7 +23,7 @@ import { DEFAULT_PROXY_PORT } from './paths.js';
 import { RouteCache } from './route-cache.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { handleUpgrade } from './websocket.js';
-import { firstHost, otherLoopback, type ProxyContext } from './context.js';
+import { firstHost, NOTHING_TRIED, rememberAnswer, retryAfter, type ProxyContext, type Tried } from './context.js';
 
 /** Path on a non-route host (`localhost:1355`) where the proxy says who it is. */
 export const STATUS_PATH = '/__berth/proxy';
@@ -71,15 +71,6 @@ export interface ProxyServer {
 }
 
 /** Which retries a request already had. */
-interface Retries {
-  /** The other loopback family was tried. */
-  family: boolean;
-  /** A reused keep-alive socket was reset and the request resent. */
-  reset: boolean;
-  /** The route was re-read from the store and the request resent to its new target. */
-  route: boolean;
-}
-
 /** True when a request has a body to forward (RFC 9112 §6.3: Content-Length or Transfer-Encoding). */
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -187,7 +178,7 @@ export function createProxyServer(options: ProxyServerOptions = {}): ProxyServer
     void renderDownHtml(route, error).then((html) => sendPage(res, 502, html));
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, route: RouteRecord, host: string, retried: Retries): void {
+  function forward(req: IncomingMessage, res: ServerResponse, route: RouteRecord, host: string, tried: Tried): void {
     const headers = toUpstreamHeaders(req.headers, { clientAddress: req.socket.remoteAddress, proxyPort: port, routeName: route.name, upgrade: false });
     const upstream = request({ host, port: route.port, method: req.method, path: req.url, headers, agent: agentFor(host, route.port) });
     const body = hasBody(req);
@@ -212,40 +203,20 @@ export function createProxyServer(options: ProxyServerOptions = {}): ProxyServer
     upstream.on('error', (error) => {
       res.off('close', onClientGone);
       if (res.destroyed || (req.destroyed && !req.complete)) return;
-      const code = errnoCode(error);
-      const refused = code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT';
-      const other = otherLoopback(host);
-      if (refused && !piping && !retried.family && other !== null) {
-        forward(req, res, route, other, { ...retried, family: true });
-        return;
-      }
-      // The route may have changed since the cache last looked (berth run restarted the app on another port).
-      if (refused && !piping && !retried.route) {
-        let fresh: RouteRecord | null;
-        try {
-          fresh = cache.refresh(route.name);
-        } catch {
-          fresh = route;
-        }
-        if (fresh === null) {
-          sendRouteList(res, req.headers.host, 404);
-          return;
-        }
-        if (fresh.port !== route.port || fresh.host !== route.host) {
-          forward(req, res, fresh, firstHost(context, fresh), { family: false, reset: false, route: true });
-          return;
-        }
-      }
-      // A kept-alive socket the app closed just as it was reused: safe to resend a request without a body (Node's documented pattern).
-      if (!body && upstream.reusedSocket && !retried.reset && !res.headersSent && (code === 'ECONNRESET' || error.message === 'socket hang up')) {
-        forward(req, res, route, host, { ...retried, reset: true });
-        return;
-      }
-      sendDown(res, route, error);
+      const retry = retryAfter(context, {
+        route,
+        host,
+        code: errnoCode(error),
+        unsent: !piping,
+        resendable: !body && upstream.reusedSocket && !res.headersSent,
+        tried,
+      });
+      if (retry.kind === 'again') forward(req, res, retry.route, retry.host, retry.tried);
+      else if (retry.kind === 'gone') sendRouteList(res, req.headers.host, 404);
+      else sendDown(res, route, error);
     });
     upstream.on('response', (upRes) => {
-      if (host !== route.host) context.preferred.set(`${route.host}|${route.port}`, host);
-      else if (retried.family) context.preferred.delete(`${route.host}|${route.port}`);
+      rememberAnswer(context, route, host);
       if (res.destroyed) {
         upRes.destroy();
         return;
@@ -282,7 +253,7 @@ export function createProxyServer(options: ProxyServerOptions = {}): ProxyServer
       sendPage(res, 508, renderLoopPage(route.name, [...trail, route.name]));
       return;
     }
-    forward(req, res, route, firstHost(context, route), { family: false, reset: false, route: false });
+    forward(req, res, route, firstHost(context, route), NOTHING_TRIED);
   }
 
   function bind(server: Server, host: string, wanted: number): Promise<number> {

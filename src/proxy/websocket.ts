@@ -12,7 +12,7 @@ import type { RouteRecord } from '../state/routes.js';
 import { HOP_BY_HOP_HEADERS, isLoop, routeTrail, toUpstreamHeaders } from './headers.js';
 import { routeNameFromHost } from './names.js';
 import { escapeHtml } from './pages.js';
-import { firstHost, otherLoopback, type ProxyContext } from './context.js';
+import { firstHost, otherLoopback, rememberAnswer, type ProxyContext } from './context.js';
 
 function writeRawResponse(socket: Socket, status: number, body: string): void {
   if (socket.destroyed || !socket.writable) {
@@ -95,7 +95,7 @@ function connect(context: ProxyContext, req: IncomingMessage, socket: Socket, he
   });
   upstream.on('upgrade', (upRes: IncomingMessage, appSocket: Socket, appHead: Buffer) => {
     socket.off('close', onClientGone);
-    if (host !== route.host) context.preferred.set(`${route.host}|${route.port}`, host);
+    rememberAnswer(context, route, host);
     if (socket.destroyed || !socket.writable) {
       appSocket.destroy();
       return;
