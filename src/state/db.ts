@@ -206,6 +206,21 @@ export function read<T>(store: StateStore, work: (db: Database) => T): T {
   }
 }
 
+const statements = new WeakMap<Database, Map<string, BetterSqlite3.Statement>>();
+
+/**
+ * `db.prepare(sql)`, compiled once per connection and then reused: the
+ * store's callers run the same few statements again and again (the proxy's
+ * route look-ups, the history recorder's every scan, lease claims).
+ */
+export function prepared(db: Database, sql: string): BetterSqlite3.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}
+
 /** Closes every store this process opened (tests; long-running servers on shutdown). */
 export function closeStates(): void {
   for (const store of open.values()) if (store.db.open) store.db.close();

@@ -6,7 +6,7 @@
  * write expect to run inside {@link transact}.
  */
 import type { Family, Protocol } from '../model.js';
-import type { Database } from './db.js';
+import { prepared, type Database } from './db.js';
 
 /** Default retention of closed history rows, in days. */
 export const HISTORY_RETENTION_DAYS = 30;
@@ -81,8 +81,8 @@ function toEntry(row: HistoryRow): HistoryEntry {
 
 /** Records a newly seen listener; returns its row id. */
 export function insertOpened(db: Database, listener: ListenerIdentity & ListenerHolderFacts, at: number): number {
-  const result = db
-    .prepare(
+  const result = prepared(
+      db,
       `INSERT INTO listeners_seen (port, protocol, family, address, inode, pid, process_name, command, cwd, user, opened_at, last_seen_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
@@ -105,7 +105,7 @@ export function insertOpened(db: Database, listener: ListenerIdentity & Listener
 
 /** Marks a row closed: it was last seen at `lastSeenAt` and missed at `closedAt`. */
 export function markClosed(db: Database, id: number, lastSeenAt: number, closedAt: number): void {
-  db.prepare('UPDATE listeners_seen SET last_seen_at = max(last_seen_at, ?), closed_at = ? WHERE id = ? AND closed_at IS NULL').run(
+  prepared(db, 'UPDATE listeners_seen SET last_seen_at = max(last_seen_at, ?), closed_at = ? WHERE id = ? AND closed_at IS NULL').run(
     lastSeenAt,
     closedAt,
     id,
@@ -114,17 +114,17 @@ export function markClosed(db: Database, id: number, lastSeenAt: number, closedA
 
 /** Sets `last_seen_at` of every open row at once: one statement per flush, not one per row per scan. */
 export function touchOpen(db: Database, at: number): number {
-  return db.prepare('UPDATE listeners_seen SET last_seen_at = ? WHERE closed_at IS NULL AND last_seen_at < ?').run(at, at).changes;
+  return prepared(db, 'UPDATE listeners_seen SET last_seen_at = ? WHERE closed_at IS NULL AND last_seen_at < ?').run(at, at).changes;
 }
 
 /** Every row still marked open, oldest first. */
 export function listOpen(db: Database): HistoryEntry[] {
-  return (db.prepare('SELECT * FROM listeners_seen WHERE closed_at IS NULL ORDER BY id').all() as HistoryRow[]).map(toEntry);
+  return (prepared(db, 'SELECT * FROM listeners_seen WHERE closed_at IS NULL ORDER BY id').all() as HistoryRow[]).map(toEntry);
 }
 
 /** Closes open rows whose listener is gone, at the last time they were seen (a recorder that stopped or crashed). */
 export function closeAtLastSeen(db: Database, ids: readonly number[]): void {
-  const statement = db.prepare('UPDATE listeners_seen SET closed_at = last_seen_at WHERE id = ? AND closed_at IS NULL');
+  const statement = prepared(db, 'UPDATE listeners_seen SET closed_at = last_seen_at WHERE id = ? AND closed_at IS NULL');
   for (const id of ids) statement.run(id);
 }
 
@@ -158,7 +158,7 @@ export function queryHistory(db: Database, query: HistoryQuery = {}): HistoryEnt
   }
   params.push(query.limit ?? 1000);
   const sql = `SELECT * FROM listeners_seen ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id DESC LIMIT ?`;
-  return (db.prepare(sql).all(...params) as HistoryRow[]).map(toEntry);
+  return (prepared(db, sql).all(...params) as HistoryRow[]).map(toEntry);
 }
 
 /**
@@ -166,8 +166,8 @@ export function queryHistory(db: Database, query: HistoryQuery = {}): HistoryEnt
  * latest. Null when nothing was ever recorded there.
  */
 export function selectLastHolder(db: Database, port: number, protocol?: Protocol): HistoryEntry | null {
-  const row = db
-    .prepare(
+  const row = prepared(
+      db,
       `SELECT * FROM listeners_seen WHERE port = ? ${protocol ? 'AND protocol = ?' : ''}
        ORDER BY coalesce(closed_at, last_seen_at) DESC, id DESC LIMIT 1`,
     )
@@ -181,15 +181,14 @@ export function selectLastHolder(db: Database, port: number, protocol?: Protocol
  * Returns how many rows were deleted.
  */
 export function purgeHistory(db: Database, before: number, maxRows: number = HISTORY_MAX_ROWS): number {
-  let deleted = db.prepare('DELETE FROM listeners_seen WHERE closed_at IS NOT NULL AND closed_at < ?').run(before).changes;
-  const { n } = db.prepare('SELECT count(*) AS n FROM listeners_seen').get() as { n: number };
+  let deleted = prepared(db, 'DELETE FROM listeners_seen WHERE closed_at IS NOT NULL AND closed_at < ?').run(before).changes;
+  const { n } = prepared(db, 'SELECT count(*) AS n FROM listeners_seen').get() as { n: number };
   if (n > maxRows) {
-    deleted += db
-      .prepare(
-        `DELETE FROM listeners_seen WHERE id IN (
-           SELECT id FROM listeners_seen WHERE closed_at IS NOT NULL ORDER BY closed_at LIMIT ?)`,
-      )
-      .run(n - maxRows).changes;
+    deleted += prepared(
+      db,
+      `DELETE FROM listeners_seen WHERE id IN (
+         SELECT id FROM listeners_seen WHERE closed_at IS NOT NULL ORDER BY closed_at LIMIT ?)`,
+    ).run(n - maxRows).changes;
   }
   return deleted;
 }
@@ -204,9 +203,7 @@ export interface HistoryStats {
 
 /** Counts the history rows. */
 export function historyStats(db: Database): HistoryStats {
-  const row = db
-    .prepare('SELECT count(*) AS rows, sum(closed_at IS NULL) AS open, min(opened_at) AS oldest FROM listeners_seen')
-    .get() as { rows: number; open: number | null; oldest: number | null };
+  const row = prepared(db, 'SELECT count(*) AS rows, sum(closed_at IS NULL) AS open, min(opened_at) AS oldest FROM listeners_seen').get() as { rows: number; open: number | null; oldest: number | null };
   return { rows: row.rows, open: row.open ?? 0, oldest: row.oldest };
 }
 
@@ -235,7 +232,7 @@ interface RecorderRow {
 
 /** The recorder row, alive or not; null when none was ever registered (or it released). */
 export function selectRecorder(db: Database): RecorderRecord | null {
-  const row = db.prepare('SELECT * FROM recorder WHERE id = 1').get() as RecorderRow | undefined;
+  const row = prepared(db, 'SELECT * FROM recorder WHERE id = 1').get() as RecorderRow | undefined;
   if (!row) return null;
   return {
     pid: row.pid,
@@ -254,7 +251,7 @@ export function selectRecorder(db: Database): RecorderRecord | null {
 export function claimRecorder(db: Database, me: RecorderRecord, isAlive: (recorder: RecorderRecord) => boolean): RecorderRecord | null {
   const current = selectRecorder(db);
   if (current && !(current.pid === me.pid && current.startMarker === me.startMarker) && isAlive(current)) return current;
-  db.prepare(
+  prepared(db, 
     `INSERT INTO recorder (id, pid, start_marker, kind, interval_ms, started_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, start_marker = excluded.start_marker, kind = excluded.kind,
        interval_ms = excluded.interval_ms, started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,
@@ -264,10 +261,10 @@ export function claimRecorder(db: Database, me: RecorderRecord, isAlive: (record
 
 /** Updates the recorder's heartbeat, if `pid` is still the registered recorder. Returns false when it is not. */
 export function beatRecorder(db: Database, pid: number, at: number): boolean {
-  return db.prepare('UPDATE recorder SET heartbeat_at = ? WHERE id = 1 AND pid = ?').run(at, pid).changes === 1;
+  return prepared(db, 'UPDATE recorder SET heartbeat_at = ? WHERE id = 1 AND pid = ?').run(at, pid).changes === 1;
 }
 
 /** Removes the recorder row if `pid` is the registered recorder. */
 export function releaseRecorder(db: Database, pid: number): void {
-  db.prepare('DELETE FROM recorder WHERE id = 1 AND pid = ?').run(pid);
+  prepared(db, 'DELETE FROM recorder WHERE id = 1 AND pid = ?').run(pid);
 }

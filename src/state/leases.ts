@@ -5,8 +5,7 @@
  * {@link transact} when they write.
  */
 import type { Protocol } from '../model.js';
-import type BetterSqlite3 from 'better-sqlite3';
-import type { Database } from './db.js';
+import { prepared, type Database } from './db.js';
 
 /** `lease`: named, for an owner. `reservation`: getPort()'s short hold until the caller binds. */
 export type LeaseKind = 'lease' | 'reservation';
@@ -41,17 +40,6 @@ export interface LeaseRecord {
 
 /** A claim to insert. */
 export type NewLease = Omit<LeaseRecord, 'id'>;
-
-const statements = new WeakMap<Database, Map<string, BetterSqlite3.Statement>>();
-
-/** A prepared statement, compiled once per connection: most calls run the same few. */
-function statement(db: Database, sql: string): BetterSqlite3.Statement {
-  let cache = statements.get(db);
-  if (!cache) statements.set(db, (cache = new Map()));
-  let prepared = cache.get(sql);
-  if (!prepared) cache.set(sql, (prepared = db.prepare(sql)));
-  return prepared;
-}
 
 interface LeaseRow {
   id: number;
@@ -114,12 +102,12 @@ export function findLeases(db: Database, query: LeaseQuery = {}): LeaseRecord[] 
     params.push(query.unexpiredAt);
   }
   const sql = `SELECT * FROM leases${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY port, protocol`;
-  return (statement(db, sql).all(...params) as LeaseRow[]).map(toRecord);
+  return (prepared(db, sql).all(...params) as LeaseRow[]).map(toRecord);
 }
 
 /** Deletes rows whose `expiresAt` has passed; returns how many. */
 export function purgeExpired(db: Database, now: number): number {
-  return statement(db, 'DELETE FROM leases WHERE expires_at IS NOT NULL AND expires_at <= ?').run(now).changes;
+  return prepared(db, 'DELETE FROM leases WHERE expires_at IS NOT NULL AND expires_at <= ?').run(now).changes;
 }
 
 /** The outcome of {@link claimPort}. */
@@ -131,13 +119,13 @@ export type ClaimResult = { ok: true; lease: LeaseRecord } | { ok: false; holder
  * Run inside {@link transact}, so the read and the insert are one step.
  */
 export function claimPort(db: Database, claim: NewLease, isLive: (lease: LeaseRecord) => boolean): ClaimResult {
-  const existing = statement(db, 'SELECT * FROM leases WHERE port = ? AND protocol = ?').get(claim.port, claim.protocol) as LeaseRow | undefined;
+  const existing = prepared(db, 'SELECT * FROM leases WHERE port = ? AND protocol = ?').get(claim.port, claim.protocol) as LeaseRow | undefined;
   if (existing) {
     const record = toRecord(existing);
     if (isLive(record)) return { ok: false, holder: record };
-    statement(db, 'DELETE FROM leases WHERE id = ?').run(record.id);
+    prepared(db, 'DELETE FROM leases WHERE id = ?').run(record.id);
   }
-  const row = statement(
+  const row = prepared(
     db,
     `INSERT INTO leases (port, protocol, kind, name, project, host, owner_pid, owner_start, owner_name, created_at, expires_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
@@ -159,17 +147,17 @@ export function claimPort(db: Database, claim: NewLease, isLive: (lease: LeaseRe
 
 /** Deletes one row by id; true when it was still there. */
 export function deleteLease(db: Database, id: number): boolean {
-  return statement(db, 'DELETE FROM leases WHERE id = ?').run(id).changes > 0;
+  return prepared(db, 'DELETE FROM leases WHERE id = ?').run(id).changes > 0;
 }
 
 /** Sets a row's expiry (null: as long as its owner lives); true when the row was still there. */
 export function setLeaseExpiry(db: Database, id: number, expiresAt: number | null): boolean {
-  return statement(db, 'UPDATE leases SET expires_at = ? WHERE id = ?').run(expiresAt, id).changes > 0;
+  return prepared(db, 'UPDATE leases SET expires_at = ? WHERE id = ?').run(expiresAt, id).changes > 0;
 }
 
 /** Records that `name` in `project` now has `port`. */
 export function rememberPort(db: Database, project: string, name: string, protocol: Protocol, port: number, now: number): void {
-  statement(db, 
+  prepared(db, 
     `INSERT INTO lease_names (project, name, protocol, port, used_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (project, name, protocol) DO UPDATE SET port = excluded.port, used_at = excluded.used_at`,
   ).run(project, name, protocol, port, now);
@@ -177,7 +165,7 @@ export function rememberPort(db: Database, project: string, name: string, protoc
 
 /** The port `name` last had in `project`, or null. */
 export function rememberedPort(db: Database, project: string, name: string, protocol: Protocol): number | null {
-  const row = statement(db, 'SELECT port FROM lease_names WHERE project = ? AND name = ? AND protocol = ?').get(project, name, protocol) as
+  const row = prepared(db, 'SELECT port FROM lease_names WHERE project = ? AND name = ? AND protocol = ?').get(project, name, protocol) as
     | { port: number }
     | undefined;
   return row?.port ?? null;
@@ -185,11 +173,11 @@ export function rememberedPort(db: Database, project: string, name: string, prot
 
 /** Every port some name remembers, so that random picks can leave them to their names. */
 export function rememberedPorts(db: Database, protocol: Protocol): Set<number> {
-  const rows = statement(db, 'SELECT port FROM lease_names WHERE protocol = ?').all(protocol) as Array<{ port: number }>;
+  const rows = prepared(db, 'SELECT port FROM lease_names WHERE protocol = ?').all(protocol) as Array<{ port: number }>;
   return new Set(rows.map((row) => row.port));
 }
 
 /** Forgets the port `name` had in `project` (all protocols); true when there was one. */
 export function forgetName(db: Database, project: string, name: string): boolean {
-  return statement(db, 'DELETE FROM lease_names WHERE project = ? AND name = ?').run(project, name).changes > 0;
+  return prepared(db, 'DELETE FROM lease_names WHERE project = ? AND name = ?').run(project, name).changes > 0;
 }

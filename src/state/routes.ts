@@ -4,8 +4,7 @@
  * which passes a predicate; the store itself never reads processes.
  * Functions that write expect to run inside {@link transact}.
  */
-import type BetterSqlite3 from 'better-sqlite3';
-import type { Database } from './db.js';
+import { prepared, type Database } from './db.js';
 
 /** `run`: registered by `berth run`, lives while its owner lives. `alias`: added by hand, lives until removed. */
 export type RouteKind = 'run' | 'alias';
@@ -81,12 +80,12 @@ function toRecord(row: RouteRow): RouteRecord {
 
 /** Every route, ordered by name. */
 export function listRoutes(db: Database): RouteRecord[] {
-  return (db.prepare('SELECT * FROM routes ORDER BY name').all() as RouteRow[]).map(toRecord);
+  return (prepared(db, 'SELECT * FROM routes ORDER BY name').all() as RouteRow[]).map(toRecord);
 }
 
 /** The route called `name` (already lower case), or null. */
 export function findRoute(db: Database, name: string): RouteRecord | null {
-  const row = db.prepare('SELECT * FROM routes WHERE name = ?').get(name) as RouteRow | undefined;
+  const row = prepared(db, 'SELECT * FROM routes WHERE name = ?').get(name) as RouteRow | undefined;
   return row ? toRecord(row) : null;
 }
 
@@ -106,9 +105,9 @@ export function putRoute(
   const now = options.now ?? Date.now();
   const existing = findRoute(db, route.name);
   if (existing && options.force !== true && options.isLive(existing)) return { ok: false, holder: existing };
-  if (existing) db.prepare('DELETE FROM routes WHERE name = ?').run(route.name);
-  const row = db
-    .prepare(
+  if (existing) prepared(db, 'DELETE FROM routes WHERE name = ?').run(route.name);
+  const row = prepared(
+      db,
       `INSERT INTO routes (name, port, host, kind, owner_pid, owner_start, app_pid, app_start, command, cwd, project, log_path, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     )
@@ -139,19 +138,15 @@ export function putRoute(
 export function removeRoute(db: Database, name: string, owner?: RouteProcess): RouteRecord | null {
   const row = (
     owner === undefined
-      ? db.prepare('DELETE FROM routes WHERE name = ? RETURNING *').get(name)
-      : db
-          .prepare('DELETE FROM routes WHERE name = ? AND owner_pid = ? AND owner_start IS ? RETURNING *')
-          .get(name, owner.pid, owner.startMarker)
+      ? prepared(db, 'DELETE FROM routes WHERE name = ? RETURNING *').get(name)
+      : prepared(db, 'DELETE FROM routes WHERE name = ? AND owner_pid = ? AND owner_start IS ? RETURNING *').get(name, owner.pid, owner.startMarker)
   ) as RouteRow | undefined;
   return row ? toRecord(row) : null;
 }
 
 /** Deletes every route owned by `owner` (pid and start marker); returns them. */
 export function removeRoutesOwnedBy(db: Database, owner: RouteProcess): RouteRecord[] {
-  const rows = db
-    .prepare('DELETE FROM routes WHERE owner_pid = ? AND owner_start IS ? RETURNING *')
-    .all(owner.pid, owner.startMarker) as RouteRow[];
+  const rows = prepared(db, 'DELETE FROM routes WHERE owner_pid = ? AND owner_start IS ? RETURNING *').all(owner.pid, owner.startMarker) as RouteRow[];
   return rows.map(toRecord);
 }
 
@@ -183,7 +178,7 @@ export function setRouteApp(
     where += ' AND owner_pid = ? AND owner_start IS ?';
     params.push(options.owner.pid, options.owner.startMarker);
   }
-  const row = db.prepare(`UPDATE routes SET ${sets.join(', ')} WHERE ${where} RETURNING *`).get(...params) as RouteRow | undefined;
+  const row = prepared(db, `UPDATE routes SET ${sets.join(', ')} WHERE ${where} RETURNING *`).get(...params) as RouteRow | undefined;
   return row ? toRecord(row) : null;
 }
 
@@ -194,13 +189,6 @@ export function setRouteApp(
  * know when to re-read; it costs one cached statement, no table access.
  */
 export function changeMarker(db: Database): string {
-  let statement = changeStatements.get(db);
-  if (!statement) {
-    statement = db.prepare<[], string>("SELECT (SELECT data_version FROM pragma_data_version()) || ':' || total_changes()").pluck();
-    changeStatements.set(db, statement);
-  }
-  return statement.get() ?? '';
+  // The proxy asks on every request: a statement prepared once (see prepared()).
+  return (prepared(db, "SELECT (SELECT data_version FROM pragma_data_version()) || ':' || total_changes()").pluck().get() as string | undefined) ?? '';
 }
-
-// Prepared once per connection: the proxy asks on every request.
-const changeStatements = new WeakMap<Database, BetterSqlite3.Statement<[], string>>();
