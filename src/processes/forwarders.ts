@@ -8,12 +8,22 @@
  */
 import type { ProcessInfo } from '../model.js';
 
-/** Process names (comm) of port forwarders. */
-export const FORWARDER_NAMES: ReadonlySet<string> = new Set(['docker-proxy', 'rootlessport', 'rootlessport-ch', 'slirp4netns', 'pasta', 'pasta.avx2', 'vpnkit', 'gvproxy', 'conmon']);
+/** Port forwarders by process name (comm), with the tool that lists their containers. */
+const FORWARDERS: ReadonlyMap<string, 'docker' | 'podman'> = new Map([
+  ['docker-proxy', 'docker'],
+  ['vpnkit', 'docker'],
+  ['rootlessport', 'podman'],
+  ['rootlessport-ch', 'podman'],
+  ['conmon', 'podman'],
+  ['gvproxy', 'podman'],
+  ['slirp4netns', 'podman'],
+  ['pasta', 'podman'],
+  ['pasta.avx2', 'podman'],
+]);
 
 /** True when `process` forwards a host port into a container. */
 export function isForwarder(process: Pick<ProcessInfo, 'name'>): boolean {
-  return FORWARDER_NAMES.has(process.name);
+  return FORWARDERS.has(process.name);
 }
 
 /** Where docker-proxy sends a port (`-container-ip 172.17.0.2 -container-port 80`), or null. */
@@ -30,6 +40,5 @@ export function forwardTarget(process: Pick<ProcessInfo, 'name' | 'argv'>): { ad
 
 /** The command that lists the containers publishing `port`, for the forwarder that holds it. */
 export function containersCommand(process: Pick<ProcessInfo, 'name'>, port: number): string {
-  const tool = ['rootlessport', 'rootlessport-ch', 'conmon', 'gvproxy', 'pasta', 'pasta.avx2', 'slirp4netns'].includes(process.name) ? 'podman' : 'docker';
-  return `${tool} ps --filter publish=${port}`;
+  return `${FORWARDERS.get(process.name) ?? 'docker'} ps --filter publish=${port}`;
 }
