@@ -4,19 +4,16 @@
  * (dist/src/ui/static/) and next to the CLI bundle (dist/cli/ui-static/,
  * see scripts/bundle-cli.mjs). They are read once, when a dashboard starts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BerthError } from '../errors.js';
 
-/** The files served, by URL path, with their content types. */
-const FILES: Readonly<Record<string, { name: string; type: string }>> = {
-  '/': { name: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { name: 'app.js', type: 'text/javascript; charset=utf-8' },
-  // The modules app.js imports.
-  ...Object.fromEntries(
-    ['state', 'dom', 'api', 'table', 'live', 'tabs', 'details', 'stop'].map((m) => [`/${m}.js`, { name: `${m}.js`, type: 'text/javascript; charset=utf-8' }]),
-  ),
-  '/app.css': { name: 'app.css', type: 'text/css; charset=utf-8' },
+/** Content types of the files served, by extension: the page, its script modules, its style. */
+const TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
 };
 
 /** The placeholder in index.html replaced by the per-run token. */
@@ -52,11 +49,14 @@ export function findStaticFolder(): string {
 export function loadStaticFiles(token: string, folder: string = findStaticFolder()): Map<string, StaticFile> {
   if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new BerthError('E_USAGE', 'The dashboard token must be base64url text.');
   const files = new Map<string, StaticFile>();
-  for (const [path, { name, type }] of Object.entries(FILES)) {
+  // Every file of the folder (app.js and the modules it imports, app.css, index.html); nothing else is served.
+  for (const name of readdirSync(folder)) {
+    const type = TYPES[extname(name)];
+    if (type === undefined) continue;
     let text = readFileSync(`${folder}${name}`, 'utf8');
     if (name === 'index.html') text = text.replace(TOKEN_PLACEHOLDER, token);
-    files.set(path, { type, body: Buffer.from(text) });
+    files.set(`/${name}`, { type, body: Buffer.from(text) });
   }
-  files.set('/index.html', files.get('/')!);
+  files.set('/', files.get('/index.html')!);
   return files;
 }
