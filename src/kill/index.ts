@@ -143,6 +143,11 @@ const REFUSAL_TEXT: Record<Refusal['reason'], string> = {
   forwarder: 'it forwards the port into a container, which would keep running with its port broken',
 };
 
+/** A socket filter for `protocol` (every socket when undefined). */
+function ofProtocol(protocol: Protocol | undefined): (socket: Socket) => boolean {
+  return (socket) => protocol === undefined || socket.protocol === protocol;
+}
+
 /**
  * Finds what holds the targets and decides what may be signalled, without signalling.
  * @param options.forwarders also plan to stop containers' port forwarders.
@@ -157,7 +162,7 @@ export async function planKill(targets: ReadonlyArray<string | Target>, options:
   const hidden: Socket[] = [];
   for (const target of parsed) {
     const who = await whoIs(target);
-    const wanted = (socket: Socket): boolean => options.protocol === undefined || socket.protocol === options.protocol;
+    const wanted = ofProtocol(options.protocol);
     const listeners = who.listeners.filter(wanted);
     if (listeners.length === 0) notHeld.push(target);
     for (const socket of listeners) if (socket.holdersHidden) hidden.push(socket);
@@ -260,7 +265,7 @@ export async function killPort(targets: ReadonlyArray<string | Target> | string 
 
 async function finish(result: KillResult, protocol: Protocol | undefined): Promise<KillResult> {
   const { plan } = result;
-  const wanted = (socket: Socket): boolean => protocol === undefined || socket.protocol === protocol;
+  const wanted = ofProtocol(protocol);
   for (const target of plan.targets) {
     const who = await whoIs(target);
     result.ports.push({
