@@ -7,7 +7,7 @@
  * FIREWALL_DROP / FIREWALL_REJECT: a firewall rule drops or rejects the
  * packets (the rule is named).
  */
-import type { Finding, Rule } from '../types.js';
+import type { FirewallRuleFact, Finding, Rule } from '../types.js';
 import { clientProbes, holderNames, hostPort, isStopped, probeLine, servingListeners } from './helpers.js';
 
 const STATE_WORDS: Record<string, string> = {
@@ -16,6 +16,11 @@ const STATE_WORDS: Record<string, string> = {
 };
 
 /** Fires when every holder of a listener that serves the client is stopped. */
+/** One firewall rule as evidence: where it is, what it says, which packets it stops. */
+function ruleLine(m: FirewallRuleFact): string {
+  return `${m.source} ${m.chain}: ${m.rule}${m.packets.length ? ` — stops the ${m.packets.join(', ')}` : ''}`;
+}
+
 export const processStopped: Rule = (facts) => {
   const t = facts.target;
   const findings: Finding[] = [];
@@ -108,7 +113,7 @@ export const firewallBlocks: Rule = (facts) => {
       title: `Firewall rule drops port ${t.port}`,
       message: `A firewall rule (${rule.source}, ${rule.chain}) drops the packets of connects to port ${t.port}, so they hang until they time out instead of reaching the server.`,
       evidence: [
-        ...drops.map((m) => `${m.source} ${m.chain}: ${m.rule}${m.packets.length ? ` — stops the ${m.packets.join(', ')}` : ''}`),
+        ...drops.map(ruleLine),
         ...hung.map((p) => probeLine(p, t.port)),
       ],
       fix: { text: `Delete the rule, or add an accept rule for loopback (or port ${t.port}) before it.`, command: rule.deleteCommand },
@@ -122,7 +127,7 @@ export const firewallBlocks: Rule = (facts) => {
       title: `Firewall rule rejects port ${t.port}`,
       message: `A firewall rule (${rule.source}, ${rule.chain}) rejects connects to port ${t.port}, so clients see "connection refused" although the server listens.`,
       evidence: [
-        ...rejects.map((m) => `${m.source} ${m.chain}: ${m.rule}${m.packets.length ? ` — stops the ${m.packets.join(', ')}` : ''}`),
+        ...rejects.map(ruleLine),
         ...refusedDespiteListener.map((p) => probeLine(p, t.port)),
       ],
       fix: { text: 'Delete the rule, or add an accept rule for loopback before it.', command: rule.deleteCommand },
