@@ -30,9 +30,9 @@ export function firstHost(context: ProxyContext, route: RouteRecord): string {
  * tries it first (and forgets a preference once the recorded host answers).
  */
 export function rememberAnswer(context: ProxyContext, route: RouteRecord, host: string): void {
-  const key = `${route.host}|${route.port}`;
-  if (host !== route.host) context.preferred.set(key, host);
-  else context.preferred.delete(key);
+  // Called for every response: the usual case (the recorded host answered, nothing preferred) touches nothing.
+  if (host !== route.host) context.preferred.set(`${route.host}|${route.port}`, host);
+  else if (context.preferred.size > 0) context.preferred.delete(`${route.host}|${route.port}`);
 }
 
 /** The retries already made for one request. */
