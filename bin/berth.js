@@ -1,2 +1,24 @@
-#!/usr/bin/env node
+#!/bin/sh
+":" //; case "$NODE_EXTRA_CA_CERTS $NODE_OPTIONS " in " "* | *" --use-openssl-ca "* | *" --use-system-ca "*) ;; *) export BERTH_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS ;; esac; exec node "$0" "$@"
+
+// Started as a command (`berth`), this file runs twice: first as the shell
+// script of line 2, then as JavaScript (line 2 is a string and a comment).
+//
+// The shell part exists for one cost. Node 20 reads NODE_EXTRA_CA_CERTS
+// before any JavaScript runs, and builds its whole certificate store then:
+// ~45 ms on every start (nodejs/node#40524), more than the rest of Node's
+// start-up, on the machines that set it (corporate CAs, CI images, dev
+// containers). Almost no berth command uses TLS. So the script moves the
+// variable aside, and the code below puts it back: the commands berth starts
+// (berth run, berth wait -- …) get it unchanged, and berth's own HTTPS
+// checks trust the file's CAs explicitly (src/probe/tls-trust.ts reads the
+// global set here). With --use-openssl-ca or --use-system-ca in
+// NODE_OPTIONS the store is the system's, which berth cannot rebuild, so the
+// variable is left to Node.
+const deferred = process.env.BERTH_EXTRA_CA_CERTS;
+if (deferred !== undefined) {
+  delete process.env.BERTH_EXTRA_CA_CERTS;
+  process.env.NODE_EXTRA_CA_CERTS = deferred;
+  globalThis[Symbol.for('berth.extraCaCertsFile')] = deferred;
+}
 import('../dist/cli/main.js').then((m) => m.main(process.argv.slice(2)));

@@ -64,6 +64,29 @@ export interface Diagnosis {
   listeners: DiagnosedListener[] | null;
 }
 
+
+/**
+ * A handshake that failed on the certificate (the server speaks TLS, this
+ * machine does not trust what it showed): what is wrong and the way out.
+ * Null for other TLS failures (no TLS on the port at all).
+ */
+function refusedCertificate(code: string | null, target: WaitTarget): { reason: string; fix: string } | null {
+  if (code === null) return null;
+  const again = `berth wait ${target.url ?? target.host}`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') {
+    return { reason: `its certificate is not made for ${target.host}`, fix: `Wait on a name the certificate lists, or give the server a certificate for ${target.host}.` };
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return { reason: `its certificate is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}`, fix: `Renew the server's certificate (or check this machine's clock: date -u).` };
+  }
+  if (/^(UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|CERT_)/.test(code)) {
+    return {
+      reason: 'its certificate is not signed by a CA this machine trusts',
+      fix: `Trust the CA that signed it: NODE_EXTRA_CA_CERTS=/path/to/ca.pem ${again} (berth does not check certificates on loopback addresses).`,
+    };
+  }
+  return null;
+}
 function who(listener: DiagnosedListener): string {
   if (listener.processes.length === 0) return 'a process berth cannot see';
   return listener.processes.map((p) => `pid ${p.pid} (${p.name})`).join(', ');
@@ -164,7 +187,10 @@ export async function explainNotReady(target: WaitTarget, last: readonly WaitAtt
   if (last.some((a) => a.reason === 'protocol')) {
     return diagnose('not-http', `something listens on port ${port}${holder} but does not answer HTTP.`, `Wait for a TCP connect instead (berth wait ${formatHostPort(target.host, port)}), or check the port: berth who ${port}`);
   }
-  if (last.some((a) => a.reason === 'tls')) {
+  const tls = last.find((a) => a.reason === 'tls');
+  if (tls) {
+    const refused = refusedCertificate(tls.code, target);
+    if (refused) return diagnose('tls', `port ${port}${holder} speaks TLS, but ${refused.reason} (${tls.code}).`, refused.fix);
     return diagnose('tls', `the TLS handshake with port ${port}${holder} fails: it does not speak TLS there.`, `Use http:// instead of https://: berth wait ${target.url?.replace(/^https:/, 'http:') ?? port}`);
   }
 

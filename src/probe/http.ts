@@ -15,6 +15,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { BerthError, errnoCode } from '../errors.js';
 import { classifyConnectError, isLocalhostName, isSelfConnect, resolveHost, type ConnectFailure, type ResolvedAddress } from './connect.js';
+import { trustOptions } from './tls-trust.js';
 
 /** Default bound on one HTTP probe (connect, request, response headers), in milliseconds. */
 export const HTTP_TIMEOUT_MS = 2000;
@@ -148,7 +149,7 @@ export async function probeHttp(url: string | URL, options: ProbeHttpOptions = {
       // With a single address there is nothing to race.
       autoSelectFamily: addresses.length > 1,
       headers: { 'user-agent': 'berth-wait', accept: '*/*', connection: 'close' },
-      ...(parsed.protocol === 'https:' ? { rejectUnauthorized: !insecure } : {}),
+      ...(parsed.protocol === 'https:' ? { rejectUnauthorized: !insecure, ...(insecure ? {} : trustOptions()) } : {}),
     };
     req = send(parsed, requestOptions);
     req.once('socket', (socket) => {

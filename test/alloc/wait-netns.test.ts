@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { caSigned, hasOpenssl } from '../helpers/certificates.js';
 import { BIN } from '../helpers/children.js';
 import { listenIn, skipReason, withNamespace } from '../helpers/netns.js';
 
@@ -23,9 +24,13 @@ interface Outcome {
   stderr: string;
 }
 
-/** Starts the built `berth wait … --json` inside `ns`; resolves when it exits. */
-function waitIn(ns: string, args: string[]): { exited: Promise<Outcome>; running: () => boolean } {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, BIN, 'wait', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts the built `berth wait … --json` inside `ns` (with `asCommand`,
+ * through bin/berth.js's #! line, as a user's shell does); resolves when it exits.
+ */
+function waitIn(ns: string, args: string[], options: { asCommand?: boolean; env?: NodeJS.ProcessEnv } = {}): { exited: Promise<Outcome>; running: () => boolean } {
+  const berth = options.asCommand ? [BIN] : [process.execPath, BIN];
+  const child = spawn('ip', ['netns', 'exec', ns, ...berth, 'wait', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -66,5 +71,26 @@ describe('berth wait on a name that does not resolve yet', { skip: SKIP ?? false
       assert.match(diagnosis.fix, new RegExp(`localhost:${server.port}`));
       assert.ok(json.error.data.attempts >= 2, `attempts: ${json.error.data.attempts}`);
     }, ETC);
+  });
+
+  it('verifies an HTTPS name with the CAs of NODE_EXTRA_CA_CERTS, also when the launcher kept them from Node', { skip: !hasOpenssl && 'openssl is not installed' }, async () => {
+    const name = `secure-${process.pid}.test`;
+    const { ca, cert, key } = caSigned([name]);
+    await withNamespace(
+      async (ns, started) => {
+        const server = await listenIn(ns, '127.0.0.1', started, { cert, key });
+        const url = `https://${name}:${server.port}/`;
+        const trusted = await waitIn(ns, [url, '--timeout', '10s'], { asCommand: true, env: { NODE_EXTRA_CA_CERTS: ca, NODE_OPTIONS: '' } }).exited;
+        assert.equal(trusted.code, 0, JSON.stringify(trusted.json));
+        assert.equal(trusted.json.ready, true);
+        const unknownCa = await waitIn(ns, [url, '--timeout', '500ms'], { asCommand: true, env: { NODE_EXTRA_CA_CERTS: '', NODE_OPTIONS: '' } }).exited;
+        assert.equal(unknownCa.code, 1, JSON.stringify(unknownCa.json));
+        assert.equal(unknownCa.json.error.data.diagnosis.code, 'tls', JSON.stringify(unknownCa.json.error.data));
+        assert.equal(unknownCa.json.error.data.last[0].reason, 'tls');
+        assert.match(unknownCa.json.error.message, /speaks TLS, but its certificate is not signed by a CA this machine trusts/);
+        assert.equal(unknownCa.json.error.hint, `Trust the CA that signed it: NODE_EXTRA_CA_CERTS=/path/to/ca.pem berth wait ${url} (berth does not check certificates on loopback addresses).`);
+      },
+      { ...ETC, hosts: `${ETC.hosts}127.0.0.1 ${name}\n` },
+    );
   });
 });

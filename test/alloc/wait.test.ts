@@ -153,6 +153,19 @@ describe('waitFor: timeouts explain themselves', () => {
     }
   });
 
+  it('https:// to a plain HTTP server: it does not speak TLS there', async () => {
+    const server = createHttpServer((_req, res) => res.end());
+    const port = await listen(server, '127.0.0.1');
+    try {
+      const { error, diagnosis } = await timedOut(waitFor(`https://127.0.0.1:${port}/`, { timeoutMs: 300 }));
+      assert.equal(diagnosis.code, 'tls');
+      assert.match(error.message, /does not speak TLS there/);
+      assert.equal(error.hint, `Use http:// instead of https://: berth wait http://127.0.0.1:${port}/`);
+    } finally {
+      await close(server);
+    }
+  });
+
   it('a stopped server (SIGSTOP): connects queue up, HTTP never answers', async () => {
     const l = await startReadyProcess(process.execPath, [SERVER, '0', '127.0.0.1', '--http', '200']);
     try {

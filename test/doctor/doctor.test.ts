@@ -11,10 +11,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { diagnose, type DoctorReport } from '../../src/doctor/index.js';
 import { listSockets } from '../../src/inventory/index.js';
 import { hasRedis, postgresBin, startPostgres, startRedis } from '../helpers/db-servers.js';
+import { hasOpenssl, selfSigned } from '../helpers/certificates.js';
 import { hasIPv6, ROOT, runBerth, startListener, startReadyProcess, type Listener } from '../helpers/children.js';
 
 const FIXTURES = `${ROOT}test/fixtures/servers`;
@@ -208,20 +209,11 @@ describe('hangs', () => {
 });
 
 describe('protocols', () => {
-  let dir = '';
   let cert = '';
   let key = '';
-  const openssl = spawnSync('openssl', ['version']).status === 0;
+  const openssl = hasOpenssl;
   before(() => {
-    if (!openssl) return;
-    dir = mkdtempSync(path.join(tmpdir(), 'berth-doctor-tls-'));
-    cert = path.join(dir, 'cert.pem');
-    key = path.join(dir, 'key.pem');
-    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-    assert.equal(made.status, 0, 'openssl made a self-signed certificate');
-  });
-  after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (openssl) ({ cert, key } = selfSigned('localhost'));
   });
 
   it('TLS behind http:// is a PROTOCOL_MISMATCH; https:// to it is healthy', async (t) => {

@@ -67,9 +67,10 @@ export async function withNamespace(fn: (ns: string, started: Listener[]) => Pro
   }
 }
 
-/** Starts the HTTP fixture inside `ns`. */
-export async function listenIn(ns: string, host: string, started: Listener[]): Promise<Listener> {
-  const listener = await startReadyProcess('ip', ['netns', 'exec', ns, process.execPath, `${ROOT}test/fixtures/servers/doctor-http.mjs`, host]);
+/** Starts the HTTP fixture inside `ns` (HTTPS with `tls`). */
+export async function listenIn(ns: string, host: string, started: Listener[], tls?: { cert: string; key: string }): Promise<Listener> {
+  const args = ['netns', 'exec', ns, process.execPath, `${ROOT}test/fixtures/servers/doctor-http.mjs`, host, ...(tls ? ['--tls', tls.cert, tls.key] : [])];
+  const listener = await startReadyProcess('ip', args);
   started.push(listener);
   return listener;
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
@@ -16,6 +15,7 @@ import {
   resolveHost,
 } from '../../src/probe/connect.js';
 import { probeHttp } from '../../src/probe/http.js';
+import { caSigned, hasOpenssl, selfSigned } from '../helpers/certificates.js';
 import { hasIPv6, startReadyProcess } from '../helpers/children.js';
 import { evenEphemeralPort, freePort } from '../helpers/wait-ports.js';
 import { close, listen } from '../helpers/net.js';
@@ -198,25 +198,46 @@ describe('probeHttp', () => {
     }
   });
 
-  it('accepts a self-signed certificate on localhost', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'berth-tls-'));
+  it('accepts a self-signed certificate on localhost', { skip: !hasOpenssl && 'openssl is not installed' }, async () => {
+    const { cert, key } = selfSigned('localhost');
+    const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
+      res.statusCode = 204;
+      res.end();
+    });
+    const port = await listen(server, '127.0.0.1');
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
-      const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
-        res.statusCode = 204;
-        res.end();
-      });
-      const port = await listen(server, '127.0.0.1');
-      try {
-        const r = await probeHttp(`https://localhost:${port}/`, { address: '127.0.0.1' });
-        assert.equal(r.ok && r.status, 204);
-        const strict = await probeHttp(`https://localhost:${port}/`, { address: '127.0.0.1', insecure: false });
-        assert.equal(!strict.ok && strict.reason, 'tls');
-      } finally {
-        await close(server);
-      }
+      const r = await probeHttp(`https://localhost:${port}/`, { address: '127.0.0.1' });
+      assert.equal(r.ok && r.status, 204);
+      const strict = await probeHttp(`https://localhost:${port}/`, { address: '127.0.0.1', insecure: false });
+      assert.equal(!strict.ok && strict.reason, 'tls');
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await close(server);
+    }
+  });
+
+  it('trusts the CAs of NODE_EXTRA_CA_CERTS when bin/berth.js kept them from Node', { skip: !hasOpenssl && 'openssl is not installed' }, async () => {
+    const name = 'secure.test';
+    const { ca, cert, key } = caSigned([name]);
+    const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
+      res.statusCode = 204;
+      res.end();
+    });
+    const port = await listen(server, '127.0.0.1');
+    const slot = Symbol.for('berth.extraCaCertsFile');
+    const global = globalThis as Record<symbol, unknown>;
+    try {
+      const strict = { address: '127.0.0.1', insecure: false };
+      const untrusted = await probeHttp(`https://${name}:${port}/`, strict);
+      assert.equal(!untrusted.ok && untrusted.reason, 'tls', 'a CA Node does not know is refused');
+      global[slot] = ca;
+      const trusted = await probeHttp(`https://${name}:${port}/`, strict);
+      assert.equal(trusted.ok && trusted.status, 204, JSON.stringify(trusted));
+      global[slot] = join(tmpdir(), `berth-no-such-ca-${process.pid}.pem`);
+      const missing = await probeHttp(`https://${name}:${port}/`, strict);
+      assert.equal(!missing.ok && missing.reason, 'tls', 'an unreadable file adds no trust');
+    } finally {
+      delete global[slot];
+      await close(server);
     }
   });
 

@@ -14,6 +14,7 @@ import { createServer as createNetServer, type Socket as NetSocket } from 'node:
 import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { identifyPort } from '../../src/probe/identify/index.js';
+import { selfSigned } from '../helpers/certificates.js';
 import { runBerth } from '../helpers/children.js';
 import { findBinary, freePort, postgresBinDirs, runsOk, startServer } from './identify-servers.js';
 
@@ -87,10 +88,9 @@ describe('identifyPort: HTTP family', () => {
   });
 
   it('HTTPS with a self-signed certificate, also behind an http:// URL', { skip: !openssl && 'openssl is not installed' }, async () => {
-    const made = spawnSync(openssl!, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${work}/key.pem`, '-out', `${work}/cert.pem`, '-days', '1', '-subj', '/CN=localhost/O=berth test'], { stdio: 'ignore' });
-    assert.equal(made.status, 0);
+    const { cert, key } = selfSigned('localhost');
     const { readFileSync } = await import('node:fs');
-    const server = createHttpsServer({ key: readFileSync(`${work}/key.pem`), cert: readFileSync(`${work}/cert.pem`) }, (_req, res) => res.end('secure'));
+    const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => res.end('secure'));
     const port = await listen(server);
     try {
       const result = await identifyPort(`localhost:${port}`);
