@@ -1,12 +1,16 @@
-// Bundles the CLI into dist/cli/: main.js (the dispatcher: help, version,
+// Bundles the CLI into dist/cli/: main.cjs (the dispatcher: help, version,
 // the error boundary) and one self-contained file per command in
-// dist/cli/commands/, loaded by main.js on demand. Node 20 pays for every ES
+// dist/cli/commands/, loaded by main.cjs on demand. Node 20 pays for every ES
 // module it loads (resolution, a file read, a compile): ~30 unbundled
 // modules cost ~20 ms, a dozen shared chunks ~15 ms, one file per command a
 // few. A command's lazily imported parts are inside its file too, evaluated
 // only when used. The one large leaf, the IANA registry (src/ports/iana-data.ts),
 // is built once beside them and loaded only by the commands that need it.
-// The library (dist/src, built by tsc) stays unbundled for importers.
+// The library (dist/src, built by tsc) stays unbundled ES modules for importers.
+//
+// The bundle is CommonJS (.cjs), loaded with require() from bin/berth.cjs: an
+// ES module entry makes Node 20 start its ES module loader, ~5 ms of a 30 ms
+// start-up, and each ES module costs more than a require()d file.
 //
 // The bundle is written to a fresh folder and then renamed into place, so a
 // `berth` started while another build runs finds either the old bundle or the
@@ -24,27 +28,32 @@ const commandsDir = fileURLToPath(new URL('../src/cli/commands/', import.meta.ur
 
 const common = {
   bundle: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   packages: 'external',
-  define: { __BERTH_VERSION__: JSON.stringify(pkg.version) },
+  // import('./x') of another bundle file becomes require(): no ES module loader at all.
+  supported: { 'dynamic-import': false },
+  outExtension: { '.js': '.cjs' },
+  // The sources are ES modules; in a CommonJS file import.meta.url is this file's URL.
+  define: { __BERTH_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__berthModuleUrl' },
+  banner: { js: 'const __berthModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
 };
 
-/** Leaves `import('./commands/NAME.js')` in main.js as it is: each command is its own file. */
+/** Leaves `import('./commands/NAME.js')` in main.cjs to load commands/NAME.cjs: each command is its own file. */
 const commandsApart = {
   name: 'commands-apart',
   setup(b) {
-    b.onResolve({ filter: /^\.\/commands\/[a-z-]+\.js$/ }, (args) => (args.importer.endsWith('main.ts') ? { path: args.path, external: true } : undefined));
+    b.onResolve({ filter: /^\.\/commands\/[a-z-]+\.js$/ }, (args) => (args.importer.endsWith('main.ts') ? { path: args.path.replace(/\.js$/, '.cjs'), external: true } : undefined));
   },
 };
 
-/** Points every command at the one shared copy of the IANA registry, dist/cli/iana-data.js. */
+/** Points every command at the one shared copy of the IANA registry, dist/cli/iana-data.cjs. */
 const ianaApart = {
   name: 'iana-apart',
   setup(b) {
-    b.onResolve({ filter: /\/iana-data\.js$/ }, () => ({ path: '../iana-data.js', external: true }));
+    b.onResolve({ filter: /\/iana-data\.js$/ }, () => ({ path: '../iana-data.cjs', external: true }));
   },
 };
 
@@ -52,9 +61,9 @@ rmSync(fresh, { recursive: true, force: true });
 try {
   const commands = readdirSync(commandsDir).filter((f) => f.endsWith('.ts')).map((f) => `${commandsDir}${f}`);
   await Promise.all([
-    build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: `${fresh}/main.js`, plugins: [commandsApart] }),
+    build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: `${fresh}/main.cjs`, plugins: [commandsApart] }),
     build({ ...common, entryPoints: commands, outdir: `${fresh}/commands`, plugins: [ianaApart] }),
-    build({ ...common, entryPoints: ['src/ports/iana-data.ts'], outfile: `${fresh}/iana-data.js` }),
+    build({ ...common, entryPoints: ['src/ports/iana-data.ts'], outfile: `${fresh}/iana-data.cjs` }),
   ]);
   // The dashboard's page, script and style (berth ui) are files read at run time, not modules:
   // beside the bundle, and beside the library that tsc builds into dist/src (src/ui/static-files.ts).

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const BIN = join(ROOT, 'bin/berth.js');
+const BIN = join(ROOT, 'bin/berth.cjs');
 const OUT = join(ROOT, 'docs/img');
 const CHROMIUM = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium';
 const work = mkdtempSync(join(tmpdir(), 'berth-shots-'));

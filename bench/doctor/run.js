@@ -29,7 +29,7 @@ import { DEFAULT_BENCH_NODE, median, percentile, printHelpAndExit } from '../lib
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
-const BERTH = path.join(ROOT, 'bin/berth.js');
+const BERTH = path.join(ROOT, 'bin/berth.cjs');
 const HTTP_FIXTURE = path.join(ROOT, 'test/fixtures/servers/doctor-http.mjs');
 const CURL_MAX_TIME_S = 5;
 
@@ -48,7 +48,7 @@ if (!Number.isInteger(RUNS) || RUNS < 1) {
   process.exit(2);
 }
 const NODE = flags.node;
-if (!existsSync(path.join(ROOT, 'dist/src/doctor/index.js')) || !existsSync(path.join(ROOT, 'dist/cli/main.js'))) {
+if (!existsSync(path.join(ROOT, 'dist/src/doctor/index.js')) || !existsSync(path.join(ROOT, 'dist/cli/main.cjs'))) {
   console.error('bench/doctor: build first (npm run build, or npm run bench:doctor)');
   process.exit(2);
 }

@@ -39,7 +39,7 @@ import { median } from '../lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
-const BERTH = path.join(ROOT, 'bin/berth.js');
+const BERTH = path.join(ROOT, 'bin/berth.cjs');
 // Node 24 lives in its own folder, installed on demand: in the root package its `node` bin would
 // shadow the Node that runs berth (npm puts node_modules/.bin first on PATH).
 const NODE24_PREFIX = path.join(ROOT, 'bench/proxy/node24');
@@ -165,7 +165,7 @@ function cpuMs(pid) {
 
 // --- set-up -------------------------------------------------------------
 
-if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) {
+if (!existsSync(path.join(ROOT, 'dist/cli/main.cjs'))) {
   console.error('bench/proxy: build first (npm run build), or run npm run bench:proxy');
   process.exit(2);
 }

@@ -10,7 +10,7 @@
 // 1. A temporary folder gets small.txt (1 KiB) and large.bin (50 MiB, random).
 // 2. Each server is started on its own loopback port and checked: both files
 //    must come back byte for byte.
-//      berth        node bin/berth.js serve DIR --port P
+//      berth        node bin/berth.cjs serve DIR --port P
 //      python3      python3 -m http.server P --bind 127.0.0.1 --directory DIR
 //      serve        node_modules/.bin/serve DIR -l tcp://127.0.0.1:P -L -n
 //      http-server  node_modules/.bin/http-server DIR -p P -a 127.0.0.1 -s
@@ -77,7 +77,7 @@ function positiveInt(text, name) {
 }
 
 const SERVERS = [
-  { name: 'berth', command: (dir, port) => [process.execPath, [path.join(ROOT, 'bin/berth.js'), 'serve', dir, '--port', String(port)]] },
+  { name: 'berth', command: (dir, port) => [process.execPath, [path.join(ROOT, 'bin/berth.cjs'), 'serve', dir, '--port', String(port)]] },
   { name: 'python3 http.server', command: (dir, port) => ['python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir]] },
   { name: 'serve', command: (dir, port) => [path.join(BIN, 'serve'), [dir, '-l', `tcp://127.0.0.1:${port}`, '-L', '-n']] },
   { name: 'http-server', command: (dir, port) => [path.join(BIN, 'http-server'), [dir, '-p', String(port), '-a', '127.0.0.1', '-s']] },
@@ -114,7 +114,7 @@ function versionOf(name) {
   const run = (cmd, args) => spawnSync(cmd, args, { encoding: 'utf8' });
   switch (name) {
     case 'berth':
-      return run(process.execPath, [path.join(ROOT, 'bin/berth.js'), '--version']).stdout.trim();
+      return run(process.execPath, [path.join(ROOT, 'bin/berth.cjs'), '--version']).stdout.trim();
     case 'python3 http.server':
       return run('python3', ['--version']).stdout.trim();
     case 'serve':

@@ -65,7 +65,7 @@ const { waitFor } = await import(pathToFileURL(path.join(ROOT, 'dist/src/alloc/w
 const waitOn = require('wait-on');
 const waitPort = require('wait-port');
 const BIN = {
-  berth: path.join(ROOT, 'bin/berth.js'),
+  berth: path.join(ROOT, 'bin/berth.cjs'),
   'wait-on': require.resolve('wait-on/bin/wait-on'),
   'wait-port': require.resolve('wait-port/bin/wait-port.js'),
 };

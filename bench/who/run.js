@@ -11,7 +11,7 @@
 // the Node that npm runs on (npm_node_execpath), else the one running this
 // file. Under `npm run`, a `node` package in devDependencies would otherwise
 // put its own binary first on PATH. berth runs as the `berth` command
-// (bin/berth.js through its #! line), with that Node's folder first on PATH.
+// (bin/berth.cjs through its #! line), with that Node's folder first on PATH.
 //
 // 1. bench/who/load.py forks ~1,000 sleeping processes holding ~10,000
 //    loopback sockets and names one target port held by exactly one of them.
@@ -35,7 +35,7 @@ import { DEFAULT_BENCH_NODE, machineFacts, median, percentile, printHelpAndExit,
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
 // berth runs from a copy of the build taken at start (see snapshotBuild).
-let BERTH = path.join(ROOT, 'bin/berth.js');
+let BERTH = path.join(ROOT, 'bin/berth.cjs');
 let BERTH_LIB = path.join(ROOT, 'dist/src/index.js');
 let snapshotDir = null;
 const LOAD_READY_TIMEOUT_MS = 180_000;
@@ -62,7 +62,7 @@ const SOCKETS = positiveInt(flags.sockets, 'sockets');
 const WARM_CALLS = positiveInt(flags['warm-calls'], 'warm-calls');
 const NODE = flags.node;
 // Node 20 builds its certificate store at start-up when this is set (~45 ms
-// here); bin/berth.js keeps it from berth's own Node. Rows with and without it.
+// here); bin/berth.cjs keeps it from berth's own Node. Rows with and without it.
 const EXTRA_CA = Boolean(process.env.NODE_EXTRA_CA_CERTS);
 
 function positiveInt(text, name) {
@@ -181,7 +181,7 @@ function snapshotBuild() {
     cpSync(path.join(ROOT, entry), path.join(snapshotDir, entry), { recursive: true });
   }
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(snapshotDir, 'node_modules'));
-  BERTH = path.join(snapshotDir, 'bin/berth.js');
+  BERTH = path.join(snapshotDir, 'bin/berth.cjs');
   BERTH_LIB = path.join(snapshotDir, 'dist/src/index.js');
 }
 
@@ -309,10 +309,10 @@ function buildCases(port, tools) {
   const cases = [
     { id: 'node-e0', label: 'node -e 0', group: 'start', file: node, args: ['-e', '0'] },
     ...(EXTRA_CA ? [{ id: 'node-e0-bare', label: 'node -e 0, NODE_EXTRA_CA_CERTS unset', group: 'start', file: node, args: ['-e', '0'], env: { NODE_EXTRA_CA_CERTS: undefined } }] : []),
-    // berth runs as users run it: the `berth` command (bin/berth.js through its #! line).
+    // berth runs as users run it: the `berth` command (bin/berth.cjs through its #! line).
     { id: 'berth-version', label: 'berth --version', group: 'start', file: BERTH, args: ['--version'] },
     { id: 'berth-who', label: `berth who ${p}`, group: 'who', file: BERTH, args: ['who', p], answer: answerOf.berthWho },
-    ...(EXTRA_CA ? [{ id: 'berth-who-node', label: `node bin/berth.js who ${p}`, group: 'who', file: node, args: [BERTH, 'who', p], answer: answerOf.berthWho }] : []),
+    ...(EXTRA_CA ? [{ id: 'berth-who-node', label: `node bin/berth.cjs who ${p}`, group: 'who', file: node, args: [BERTH, 'who', p], answer: answerOf.berthWho }] : []),
     { id: 'berth-who-q', label: `berth who -q ${p}`, group: 'who', file: BERTH, args: ['who', '-q', p], answer: answerOf.bare },
     { id: 'berth-ls', label: 'berth ls', group: 'ls', file: BERTH, args: ['ls'], answer: answerOf.berthLs },
     { id: 'lsof-i', label: `lsof -i :${p} -nP`, group: 'who', tool: 'lsof', args: ['-i', `:${p}`, '-nP'], answer: answerOf.lsof },
@@ -370,7 +370,7 @@ function startWarmWorker() {
 // ---------------------------------------------------------------- main
 
 async function main() {
-  if (!existsSync(path.join(ROOT, 'dist/src/index.js')) || !existsSync(path.join(ROOT, 'dist/cli/main.js'))) {
+  if (!existsSync(path.join(ROOT, 'dist/src/index.js')) || !existsSync(path.join(ROOT, 'dist/cli/main.cjs'))) {
     console.error('bench/who: dist/ is missing; run `npm run build` first (npm run bench:who does).');
     process.exit(2);
   }

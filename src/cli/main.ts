@@ -161,7 +161,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   }
 }
 
-/** Entry point used by bin/berth.js. */
+/** Entry point used by bin/berth.cjs. */
 export async function main(argv: string[]): Promise<void> {
   process.exitCode = await runCli(argv, processIo());
 }

@@ -2,7 +2,7 @@
  * What berth's own HTTPS checks trust: what Node's would, NODE_EXTRA_CA_CERTS
  * included, even when the launcher kept that file from Node's start-up.
  *
- * bin/berth.js moves NODE_EXTRA_CA_CERTS aside before Node starts (Node 20
+ * bin/berth.cjs moves NODE_EXTRA_CA_CERTS aside before Node starts (Node 20
  * builds its whole certificate store at start-up when it is set, ~45 ms on
  * every command) and records the file under a global symbol. A check that
  * verifies certificates then passes the bundled roots plus that file's CAs
@@ -16,7 +16,7 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE
 
 let cached: { file: string | null; options: { ca?: string[] } } | undefined;
 
-/** The CA file that bin/berth.js kept from Node's start-up; null when Node loaded it itself (or none is set). */
+/** The CA file that bin/berth.cjs kept from Node's start-up; null when Node loaded it itself (or none is set). */
 export function deferredCaFile(): string | null {
   const file = (globalThis as Record<symbol, unknown>)[DEFERRED_FILE];
   return typeof file === 'string' && file !== '' ? file : null;

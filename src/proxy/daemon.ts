@@ -152,11 +152,11 @@ export async function proxyStatus(options: ProxyOptions = {}): Promise<ProxyStat
 function cliPath(): string {
   const root = packageRoot();
   if (root === null) {
-    throw new BerthError('E_PROXY_FAILED', 'berth cannot find its own CLI (bin/berth.js) to start the proxy.', {
+    throw new BerthError('E_PROXY_FAILED', 'berth cannot find its own CLI (bin/berth.cjs) to start the proxy.', {
       hint: 'Run the proxy in the foreground instead: berth proxy run',
     });
   }
-  return join(root, 'bin', 'berth.js');
+  return join(root, 'bin', 'berth.cjs');
 }
 
 /**

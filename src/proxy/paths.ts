@@ -30,7 +30,7 @@ export function routeLogPath(home: string, name: string): string {
 let root: string | null | undefined;
 
 /**
- * The berth package folder (the one holding bin/berth.js), found by walking
+ * The berth package folder (the one holding bin/berth.cjs), found by walking
  * up from this module: the same from dist/src (tsc) and dist/cli (bundled CLI).
  * Null when berth runs from somewhere without its bin (a re-bundled copy).
  */
@@ -38,7 +38,7 @@ export function packageRoot(): string | null {
   if (root !== undefined) return root;
   let folder = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(join(folder, 'bin', 'berth.js')) && existsSync(join(folder, 'package.json'))) return (root = folder);
+    if (existsSync(join(folder, 'bin', 'berth.cjs')) && existsSync(join(folder, 'package.json'))) return (root = folder);
     const parent = dirname(folder);
     if (parent === folder) return (root = null);
     folder = parent;

@@ -26,7 +26,7 @@ interface Outcome {
 
 /**
  * Starts the built `berth wait … --json` inside `ns` (with `asCommand`,
- * through bin/berth.js's #! line, as a user's shell does); resolves when it exits.
+ * through bin/berth.cjs's #! line, as a user's shell does); resolves when it exits.
  */
 function waitIn(ns: string, args: string[], options: { asCommand?: boolean; env?: NodeJS.ProcessEnv } = {}): { exited: Promise<Outcome>; running: () => boolean } {
   const berth = options.asCommand ? [BIN] : [process.execPath, BIN];

@@ -1,8 +1,8 @@
 /**
- * bin/berth.js started as a command: its shell line keeps NODE_EXTRA_CA_CERTS
+ * bin/berth.cjs started as a command: its shell line keeps NODE_EXTRA_CA_CERTS
  * from Node's start-up, and the JavaScript puts it back for everything berth
  * starts. Run for real, through the file's #! line, and through `node
- * bin/berth.js` (no shell part) for comparison.
+ * bin/berth.cjs` (no shell part) for comparison.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -40,7 +40,7 @@ async function runWait(launch: 'command' | 'node', port: number, env: NodeJS.Pro
   return { code, seen: JSON.parse(stdout.trim().split('\n')[0]!), stderr };
 }
 
-describe('bin/berth.js and NODE_EXTRA_CA_CERTS', () => {
+describe('bin/berth.cjs and NODE_EXTRA_CA_CERTS', () => {
   const server = createServer();
   let port = 0;
   before(async () => {
@@ -59,7 +59,7 @@ describe('bin/berth.js and NODE_EXTRA_CA_CERTS', () => {
     assert.equal(loads(stderr), 1, `only the command berth started loads it:\n${stderr}`);
   });
 
-  it('started as node bin/berth.js, Node loads it (nothing to keep) and hands it on', async () => {
+  it('started as node bin/berth.cjs, Node loads it (nothing to keep) and hands it on', async () => {
     const { code, seen, stderr } = await runWait('node', port, { NODE_EXTRA_CA_CERTS: file });
     assert.equal(code, 0, stderr);
     assert.deepEqual(seen, { extra: file, kept: null });

@@ -14,7 +14,7 @@ import { after } from 'node:test';
 /** The repository root (tests run from dist/test/…). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The built CLI. */
-export const BIN = `${ROOT}bin/berth.js`;
+export const BIN = `${ROOT}bin/berth.cjs`;
 
 const started = new Set<ChildProcess>();
 

@@ -215,7 +215,7 @@ describe('probeHttp', () => {
     }
   });
 
-  it('trusts the CAs of NODE_EXTRA_CA_CERTS when bin/berth.js kept them from Node', { skip: !hasOpenssl && 'openssl is not installed' }, async () => {
+  it('trusts the CAs of NODE_EXTRA_CA_CERTS when bin/berth.cjs kept them from Node', { skip: !hasOpenssl && 'openssl is not installed' }, async () => {
     const name = 'secure.test';
     const { ca, cert, key } = caSigned([name]);
     const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
