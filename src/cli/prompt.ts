@@ -4,9 +4,9 @@
  */
 import { createInterface } from 'node:readline';
 
-/** Asks a yes/no question; anything but y/yes (Enter included) means no. */
-export async function askYesNo(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
+/** Asks a yes/no question on `output` (the CLI's stderr); anything but y/yes (Enter included) means no. */
+export async function askYesNo(question: string, output: NodeJS.WritableStream): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output });
   try {
     const answer = await new Promise<string>((resolve) => {
       rl.question(`${question} [y/N] `, resolve);

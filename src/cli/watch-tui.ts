@@ -41,7 +41,8 @@ const DOWN = new Set(['\u001b[B', '\u001bOB', 'j']);
 /** Runs the live view until the user quits or a signal arrives; returns the exit code. */
 export async function runTerminalView(flags: WatchFlags, io: Io): Promise<number> {
   const stdin = process.stdin;
-  const screen = createScreen(process.stdout);
+  const stdout = io.stdoutStream();
+  const screen = createScreen(stdout);
   const controller = new AbortController();
   const state: WatchViewState = {
     rows: new Map(),
@@ -93,7 +94,7 @@ export async function runTerminalView(flags: WatchFlags, io: Io): Promise<number
   };
   const onCrash = (error: unknown): void => {
     restore();
-    process.stderr.write(`berth watch: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.err(`berth watch: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exit(1);
   };
 
@@ -219,7 +220,7 @@ export async function runTerminalView(flags: WatchFlags, io: Io): Promise<number
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
   process.on('exit', restore);
-  process.stdout.on('resize', onResize);
+  stdout.on('resize', onResize);
   // Highlights fade and ages tick between scans too.
   const ticker = setInterval(redraw, Math.min(1000, NEW_HIGHLIGHT_MS / 5));
   try {
@@ -243,6 +244,6 @@ export async function runTerminalView(flags: WatchFlags, io: Io): Promise<number
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
     process.off('exit', restore);
-    process.stdout.off('resize', onResize);
+    stdout.off('resize', onResize);
   }
 }

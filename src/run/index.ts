@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
+import { isatty } from 'node:tty';
 import { leasePort, type Lease } from '../alloc/lease.js';
 import { BerthError, errnoCode } from '../errors.js';
 import { routeUrl } from '../proxy/names.js';
@@ -166,7 +167,7 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
     cwd,
     env: {
       ...process.env,
-      ...(process.stdout.isTTY && process.env.NO_COLOR === undefined ? { FORCE_COLOR: process.env.FORCE_COLOR ?? '1' } : {}),
+      ...((options.stdout ? (options.stdout as { isTTY?: boolean }).isTTY === true : isatty(1)) && process.env.NO_COLOR === undefined ? { FORCE_COLOR: process.env.FORCE_COLOR ?? '1' } : {}),
       ...options.env,
       PORT: String(lease.port),
       HOST: host,

@@ -133,7 +133,7 @@ async function runForeground(io: Io, intervalMs: number, retentionMs: number): P
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, stop);
   // `start` reads one line from stdout and closes it; later writes must not crash the daemon.
-  process.stdout.on('error', () => {});
+  io.stdoutStream().on('error', () => {});
   const stamp = (): string => new Date().toISOString();
   try {
     io.err(`${stamp()} berth daemon pid ${process.pid}: recording every ${formatDuration(intervalMs)}, keeping ${formatDuration(retentionMs)}`);

@@ -80,13 +80,14 @@ export async function run(args: string[], io: Io): Promise<number> {
       if (!json) io.out(renderKillPlan(plan, io.style));
       if (!ask || values.yes) return true;
       const n = plan.victims.length;
-      return askYesNo(`Stop ${n === 1 ? 'it' : `these ${n} processes`}?`);
+      return askYesNo(`Stop ${n === 1 ? 'it' : `these ${n} processes`}?`, io.stderrStream());
     },
     ...(ask
       ? {
           escalate: (running) =>
             askYesNo(
               `${running.map((p) => `pid ${p.pid} (${p.name})`).join(', ')} still running after ${formatDuration(timeoutMs)}. Send SIGKILL?`,
+              io.stderrStream(),
             ),
         }
       : {}),

@@ -75,6 +75,8 @@ export async function run(args: string[], io: Io): Promise<number> {
     ...(values.host !== undefined ? { host: values.host } : {}),
     proxy: values['no-proxy'] ? false : { port: resolveProxyPort(values['proxy-port']) },
     force: values.force === true,
+    stdout: io.stdoutStream(),
+    stderr: io.stderrStream(),
   });
 
   let signals = 0;

@@ -134,8 +134,8 @@ export async function run(args: string[], io: Io): Promise<number> {
   const label = waitLabel(plan);
   if (parsed.command !== null) return runWithCommand(parsed, parsed.command, plan, io);
 
-  const showProgress = process.stderr.isTTY === true && !parsed.json && !parsed.quiet;
-  const progress = showProgress ? createProgressLine(process.stderr) : null;
+  const showProgress = io.stderrIsTTY && !parsed.json && !parsed.quiet;
+  const progress = showProgress ? createProgressLine(io.stderrStream()) : null;
   const last = new Map<string, WaitAttempt>();
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
@@ -205,10 +205,10 @@ function exitStatus(code: number | null, signal: NodeJS.Signals | null): number 
 }
 
 /** Keeps the last lines of a stream while passing it through. */
-function tailOf(child: ChildProcess): () => string {
+function tailOf(child: ChildProcess, io: Io): () => string {
   let buffer = '';
   child.stderr?.on('data', (chunk: Buffer) => {
-    process.stderr.write(chunk); // pass through as it comes, unbuffered
+    io.stderrStream().write(chunk); // pass through as it comes, unbuffered
     buffer = (buffer + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
   });
   return () => buffer.split('\n').slice(-STDERR_TAIL_LINES - 1).join('\n');
@@ -234,7 +234,7 @@ async function runWithCommand(parsed: ParsedWait, argv: string[], plan: WaitTarg
   }
 
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['inherit', 'inherit', 'pipe'] });
-  const tail = tailOf(child);
+  const tail = tailOf(child, io);
   // 'exit', not 'close': a daemon the command forked may keep its stderr open for ever.
   // The pipe still gets a moment to deliver the last lines.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -259,7 +259,7 @@ async function runWithCommand(parsed: ParsedWait, argv: string[], plan: WaitTarg
 
   // Signals: before ready they end the wait; after, they are passed on. On a terminal, Ctrl-C
   // reaches the whole foreground process group (the command too), so SIGINT is not sent twice.
-  const interactive = process.stdin.isTTY === true;
+  const interactive = io.interactive;
   const forward = (signal: NodeJS.Signals) => (): void => {
     if (!(signal === 'SIGINT' && interactive)) child.kill(signal);
     died.abort();

@@ -85,7 +85,8 @@ async function runLines(flags: WatchFlags, io: Io, json: boolean, onlyNew: boole
   const onPipeError = (error: unknown): void => {
     if (errnoCode(error) === 'EPIPE') stop();
   };
-  process.stdout.on('error', onPipeError);
+  const stdout = io.stdoutStream();
+  stdout.on('error', onPipeError);
   let recorder: HistoryRecorder | null = null;
   try {
     recorder = flags.record ? startRecording(flags, 'watch') : null;
@@ -100,7 +101,7 @@ async function runLines(flags: WatchFlags, io: Io, json: boolean, onlyNew: boole
   } finally {
     recorder?.stop();
     for (const s of signals) process.off(s, stop);
-    process.stdout.off('error', onPipeError);
+    stdout.off('error', onPipeError);
   }
 }
 
@@ -130,7 +131,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     retentionMs,
   };
   const json = values.json === true;
-  if (!json && values.plain !== true && io.stdoutIsTTY && io.interactive && process.stdout.isTTY && process.stdin.isTTY) {
+  if (!json && values.plain !== true && io.stdoutIsTTY && io.interactive) {
     const { runTerminalView } = await import('../watch-tui.js');
     return runTerminalView(flags, io);
   }

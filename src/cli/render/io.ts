@@ -2,6 +2,8 @@
  * The CLI's output channel: the only place that writes to stdout and stderr.
  * Commands build text with the render functions and hand it here.
  */
+import { fstatSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createStyle, useColor, type Style } from './style.js';
 
 /** Where a command's output goes, and what kind of terminal it is. */
@@ -16,8 +18,18 @@ export interface Io {
   errStyle: Style;
   /** True when stdout is a terminal. */
   stdoutIsTTY: boolean;
+  /** True when stderr is a terminal (progress lines). */
+  stderrIsTTY: boolean;
   /** True when stdin is a terminal, so berth may ask questions. */
   interactive: boolean;
+  /**
+   * process.stdout, for what needs a stream (piping a child's output, 'error'
+   * or 'resize' events). From the first call on, out() writes through it too,
+   * so the two never overtake each other.
+   */
+  stdoutStream(): NodeJS.WriteStream;
+  /** process.stderr, likewise for err(). */
+  stderrStream(): NodeJS.WriteStream;
 }
 
 function lines(text: string | readonly string[]): string {
@@ -25,15 +37,97 @@ function lines(text: string | readonly string[]): string {
   return joined.endsWith('\n') || joined === '' ? joined : `${joined}\n`;
 }
 
-/** The Io of this process. */
+/**
+ * Writes to fd 1 or 2. Node creates process.stdout and process.stderr on
+ * first use, ~3 ms each (a net.Socket and its modules for a pipe), a tenth
+ * of a short command's whole run; the usual one-shot command writes with
+ * write(2) instead, which is what Node's own stream does for files and
+ * terminals (and, for a pipe, a blocking write instead of a queued one).
+ * Once something asks for the stream, every later write goes through it.
+ */
+class Output {
+  private stream: NodeJS.WriteStream | null = null;
+  /** The reader went away (EPIPE): the rest is dropped, as `berth ls | head -1` expects. */
+  private closed = false;
+
+  constructor(
+    private readonly fd: 1 | 2,
+    private readonly open: () => NodeJS.WriteStream,
+  ) {}
+
+  streamed(): NodeJS.WriteStream {
+    return (this.stream ??= this.open());
+  }
+
+  write(text: string): void {
+    if (this.closed || text === '') return;
+    if (this.stream) {
+      this.stream.write(text);
+      return;
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    let offset = 0;
+    while (offset < bytes.length) {
+      try {
+        offset += writeSync(this.fd, bytes, offset);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') {
+          this.closed = true;
+          return;
+        }
+        // EAGAIN: a non-blocking pipe is full; the stream waits for it.
+        if (code === 'EAGAIN') {
+          this.streamed().write(bytes.subarray(offset));
+          return;
+        }
+        throw error;
+      }
+    }
+  }
+}
+
+/**
+ * True when `fd` is a terminal. node:tty loads node:net and the stream
+ * modules (~3 ms); a pipe or a file is told apart with one fstat first.
+ */
+export function isTerminal(fd: number): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false; // closed
+  }
+  return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
+}
+
+/** The Io of this process. Terminal checks are made when first asked (stdin is only looked at by the commands that may ask). */
 export function processIo(): Io {
+  const stdout = new Output(1, () => process.stdout);
+  const stderr = new Output(2, () => process.stderr);
+  const terminal: Array<boolean | undefined> = [];
+  const isTty = (fd: 0 | 1 | 2): boolean => (terminal[fd] ??= isTerminal(fd));
+  let style: Style | undefined;
+  let errStyle: Style | undefined;
   return {
-    out: (text) => void process.stdout.write(lines(text)),
-    err: (text) => void process.stderr.write(lines(text)),
-    style: createStyle(useColor(process.stdout)),
-    errStyle: createStyle(useColor(process.stderr)),
-    stdoutIsTTY: process.stdout.isTTY === true,
-    interactive: process.stdin.isTTY === true,
+    out: (text) => stdout.write(lines(text)),
+    err: (text) => stderr.write(lines(text)),
+    get style() {
+      return (style ??= createStyle(useColor({ isTTY: isTty(1) })));
+    },
+    get errStyle() {
+      return (errStyle ??= createStyle(useColor({ isTTY: isTty(2) })));
+    },
+    get stdoutIsTTY() {
+      return isTty(1);
+    },
+    get stderrIsTTY() {
+      return isTty(2);
+    },
+    get interactive() {
+      return isTty(0);
+    },
+    stdoutStream: () => stdout.streamed(),
+    stderrStream: () => stderr.streamed(),
   };
 }
 

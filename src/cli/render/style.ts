@@ -2,10 +2,8 @@
  * Colour and terminal facts. Colour only on a TTY, unless FORCE_COLOR says
  * otherwise; NO_COLOR (any non-empty value) turns it off (no-color.org).
  */
-import type { WriteStream } from 'node:tty';
-
 /** Whether to colour output written to `stream`. */
-export function useColor(stream: NodeJS.WriteStream | WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return stream.isTTY === true && env.TERM !== 'dumb';

@@ -1,0 +1,59 @@
+/**
+ * How the CLI writes its output: straight to fd 1 with write(2) until
+ * something needs process.stdout. Checked for real on the pipes that make
+ * it hard: a non-blocking one that fills up while its reader is slow
+ * (write(2) fails with EAGAIN), and one whose reader goes away before berth
+ * is done (EPIPE).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { BIN, ROOT, startReadyProcess, type Listener } from '../helpers/children.js';
+
+const SOCKETS = 300; // ~240 KB of `ls --json`: several times a pipe's 64 KiB
+
+describe('CLI output on difficult pipes', () => {
+  let holder: Listener;
+  before(async () => {
+    holder = await startReadyProcess(process.execPath, [`${ROOT}test/fixtures/servers/udp-many.mjs`, String(SOCKETS)]);
+  });
+  after(() => holder.stop());
+
+  it('writes everything to a non-blocking pipe that fills up while the reader is slow', async () => {
+    // A parent that hands berth a non-blocking pipe (some supervisors and CI runners do), then reads
+    // only after a pause: write(2) fails with EAGAIN once the pipe's 64 KiB are full.
+    const parent = [
+      'import fcntl, os, subprocess, sys, time',
+      'r, w = os.pipe()',
+      'fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)',
+      'child = subprocess.Popen(sys.argv[1:], stdout=w)',
+      'os.close(w)',
+      'time.sleep(0.5)',
+      'data = b"".join(iter(lambda: os.read(r, 65536), b""))',
+      'sys.stdout.buffer.write(data)',
+      'sys.exit(child.wait())',
+    ].join('\n');
+    const child = spawn('python3', ['-c', parent, BIN, 'ls', '--pid', String(holder.pid), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(code, 0, stderr);
+    assert.ok(stdout.length > 128 * 1024, `only ${stdout.length} bytes`);
+    const parsed = JSON.parse(stdout) as { sockets: unknown[] };
+    assert.equal(parsed.sockets.length, SOCKETS);
+  });
+
+  it('stops writing quietly when the reader goes away, with its own exit status', async () => {
+    const child = spawn(BIN, ['ls', '--pid', String(holder.pid), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout!.once('data', () => child.stdout!.destroy()); // like `| head -c 100`
+    const [code, signal] = (await once(child, 'close')) as [number | null, string | null];
+    assert.equal(signal, null);
+    assert.equal(code, 0);
+    assert.equal(stderr, '');
+  });
+});
