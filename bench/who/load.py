@@ -19,7 +19,9 @@ about 70% listeners, 20% established, 10% UDP.
 When everything is up it prints one JSON line on stdout:
   {"ready": true, "procs": …, "sockets": …, "targetPort": …, "targetPid": …, …}
 The target is a TCP listener on 127.0.0.1 held by exactly one child, with no
-connection to it, so every tool must name exactly that pid.
+connection to it and no other socket of the load on the same port number (a
+UDP socket or a [::1] listener of another child can get the same number from
+the kernel), so every tool must name exactly that pid.
 
 Teardown: SIGTERM, SIGINT, SIGHUP or EOF on stdin (the bench runner holds the
 other end) kill every child with SIGKILL and reap it. If this process dies
@@ -84,7 +86,7 @@ def read_int(path, default=None):
         return default
 
 
-def child_main(index, n_sockets, with_v6, target, report_w, devnull):
+def child_main(index, n_sockets, with_v6, report_w, devnull):
     """Opens this child's sockets, reports them, sleeps until killed."""
     keep = []
     listeners = []
@@ -109,7 +111,7 @@ def child_main(index, n_sockets, with_v6, target, report_w, devnull):
         keep.append(udp)
         remaining -= 1
     for i in range(remaining):
-        v6 = with_v6 and i == remaining - 1 and index % 8 == 3 and not target
+        v6 = with_v6 and i == remaining - 1 and index % 8 == 3
         s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_STREAM)
         s.bind(("::1" if v6 else "127.0.0.1", 0))
         s.listen(8)
@@ -120,7 +122,8 @@ def child_main(index, n_sockets, with_v6, target, report_w, devnull):
     # A few non-socket fds, as real processes have: the fd scan must skip them.
     pipe_r, pipe_w = os.pipe()
     n_listen = len(listeners) + (1 if n_sockets >= 4 else 0)
-    line = "%d %d %d %d\n" % (os.getpid(), len(keep), first_port or 0, n_listen)
+    ports = ",".join(str(s.getsockname()[1]) for s in keep) or "0"
+    line = "%d %d %d %d %s\n" % (os.getpid(), len(keep), first_port or 0, n_listen, ports)
     os.write(report_w, line.encode())
     os.close(report_w)
     while True:
@@ -203,7 +206,7 @@ def main():
                     os.dup2(devnull, 0)
                     os.dup2(devnull, 1)
                     os.dup2(devnull, 2)
-                    child_main(index, per_child, with_v6, index == target_index, report_w, devnull)
+                    child_main(index, per_child, with_v6, report_w, devnull)
                 finally:
                     os._exit(1)
             children.append(pid)
@@ -224,22 +227,28 @@ def main():
             buf += chunk
             *lines, buf = buf.split(b"\n")
             for line in lines:
-                pid, n, port, nl = (int(x) for x in line.split())
-                reports[pid] = (n, port, nl)
+                pid, n, port, nl, ports = line.split()
+                reports[int(pid)] = (int(n), int(port), int(nl), [int(p) for p in ports.split(b",")])
     if len(reports) < procs:
         print(json.dumps({"error": "only %d of %d children came up" % (len(reports), procs)}), flush=True)
         stop()
 
-    target_pid = children[target_index]
+    # The child nearest the middle whose first listener's port number no other socket of the load uses.
+    uses = {}
+    for _, _, _, ports in reports.values():
+        for port in ports:
+            uses[port] = uses.get(port, 0) + 1
+    order = sorted(range(procs), key=lambda i: abs(i - target_index))
+    target_pid = next((children[i] for i in order if reports[children[i]][1] and uses[reports[children[i]][1]] == 1), children[target_index])
     ready = {
         "ready": True,
         "pid": os.getpid(),
         "pgid": os.getpgrp(),
         "procs": procs,
-        "sockets": sum(n for n, _, _ in reports.values()),
-        "tcpListeners": sum(nl for _, _, nl in reports.values()),
-        "established": sum(2 for n, _, _ in reports.values() if n >= 4),
-        "udp": sum(1 for n, _, _ in reports.values() if n >= 2),
+        "sockets": sum(r[0] for r in reports.values()),
+        "tcpListeners": sum(r[2] for r in reports.values()),
+        "established": sum(2 for r in reports.values() if r[0] >= 4),
+        "udp": sum(1 for r in reports.values() if r[0] >= 2),
         "perProcess": per_child,
         "ipv6": with_v6,
         "targetPort": reports[target_pid][1],
