@@ -27,7 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startLoadPy } from '../lib.js';
+import { printHelpAndExit, startLoadPy } from '../lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const LOAD_READY_TIMEOUT_MS = 180_000;
@@ -41,8 +41,10 @@ const { values: flags } = parseArgs({
     sockets: { type: 'string', default: process.env.BENCH_SOCKETS ?? '10000' },
     'no-load': { type: 'boolean', default: false },
     out: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (flags.help) printHelpAndExit(import.meta.url);
 const SECONDS = Number(flags.seconds);
 const INTERVAL_MS = Number(flags.interval);
 const CHURN_MS = Number(flags.churn);
