@@ -8,7 +8,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { isTerminal } from '../../src/cli/render/io.js';
 import { BIN, ROOT, startReadyProcess, type Listener } from '../helpers/children.js';
 
 const SOCKETS = 300; // ~240 KB of `ls --json`: several times a pipe's 64 KiB
@@ -55,5 +59,34 @@ describe('CLI output on difficult pipes', () => {
     assert.equal(signal, null);
     assert.equal(code, 0);
     assert.equal(stderr, '');
+  });
+});
+
+describe('isTerminal', () => {
+  const opened: number[] = [];
+  const open = (path: string, flags: string): number => {
+    const fd = openSync(path, flags);
+    opened.push(fd);
+    return fd;
+  };
+  after(() => {
+    for (const fd of opened) closeSync(fd);
+  });
+
+  it('a file, /dev/null and a closed fd are not terminals (no node:tty needed for them)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-isatty-'));
+    try {
+      assert.equal(isTerminal(open(join(dir, 'out.txt'), 'w')), false);
+      assert.equal(isTerminal(open('/dev/null', 'w')), false);
+      const closed = openSync('/dev/null', 'r');
+      closeSync(closed);
+      assert.equal(isTerminal(closed), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a pseudo-terminal is one', { skip: !existsSync('/dev/ptmx') && 'no /dev/ptmx here' }, () => {
+    assert.equal(isTerminal(open('/dev/ptmx', 'r+')), true);
   });
 });

@@ -2,7 +2,7 @@
  * The CLI's output channel: the only place that writes to stdout and stderr.
  * Commands build text with the render functions and hand it here.
  */
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync, statSync, writeSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createStyle, useColor, type Style } from './style.js';
 
@@ -89,15 +89,26 @@ class Output {
 
 /**
  * True when `fd` is a terminal. node:tty loads node:net and the stream
- * modules (~3 ms); a pipe or a file is told apart with one fstat first.
+ * modules (~3 ms); a pipe, a file or /dev/null (`berth who 3000 >/dev/null`
+ * in a script) is told apart with a stat or two first.
  */
 export function isTerminal(fd: number): boolean {
+  let stat: Stats;
   try {
-    if (!fstatSync(fd).isCharacterDevice()) return false;
+    stat = fstatSync(fd);
   } catch {
     return false; // closed
   }
+  if (!stat.isCharacterDevice() || isDevNull(stat)) return false;
   return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
+}
+
+function isDevNull(stat: Stats): boolean {
+  try {
+    return stat.rdev === statSync('/dev/null').rdev;
+  } catch {
+    return false; // no /dev/null here: ask node:tty
+  }
 }
 
 /** The Io of this process. Terminal checks are made when first asked (stdin is only looked at by the commands that may ask). */
