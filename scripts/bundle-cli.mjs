@@ -35,9 +35,10 @@ const common = {
   // import('./x') of another bundle file becomes require(): no ES module loader at all.
   supported: { 'dynamic-import': false },
   outExtension: { '.js': '.cjs' },
-  // The sources are ES modules; in a CommonJS file import.meta.url is this file's URL.
+  // The sources are ES modules: strict, and import.meta.url is this file's URL. The banner
+  // comes before esbuild's own "use strict", which is then no directive: it says it first.
   define: { __BERTH_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__berthModuleUrl' },
-  banner: { js: 'const __berthModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  banner: { js: '"use strict";\nconst __berthModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
 };
 

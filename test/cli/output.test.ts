@@ -24,30 +24,51 @@ describe('CLI output on difficult pipes', () => {
   });
   after(() => holder.stop());
 
-  it('writes everything to a non-blocking pipe that fills up while the reader is slow', async () => {
-    // A parent that hands berth a non-blocking pipe (some supervisors and CI runners do), then reads
-    // only after a pause: write(2) fails with EAGAIN once the pipe's 64 KiB are full.
+  /**
+   * Runs berth under a python parent that hands it a non-blocking pipe (some
+   * supervisors and CI runners do) and only reads after a pause, so write(2)
+   * fails with EAGAIN once the pipe's 64 KiB are full; with `readBytes`, the
+   * parent then reads that much and closes the pipe.
+   */
+  async function throughNonBlockingPipe(args: string[], readBytes?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const parent = [
       'import fcntl, os, subprocess, sys, time',
       'r, w = os.pipe()',
       'fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)',
-      'child = subprocess.Popen(sys.argv[1:], stdout=w)',
+      'child = subprocess.Popen(sys.argv[2:], stdout=w)',
       'os.close(w)',
       'time.sleep(0.5)',
-      'data = b"".join(iter(lambda: os.read(r, 65536), b""))',
+      'limit = int(sys.argv[1])',
+      'if limit > 0:',
+      '    data = os.read(r, limit)',
+      '    os.close(r)',
+      'else:',
+      '    data = b"".join(iter(lambda: os.read(r, 65536), b""))',
       'sys.stdout.buffer.write(data)',
       'sys.exit(child.wait())',
     ].join('\n');
-    const child = spawn('python3', ['-c', parent, BIN, 'ls', '--pid', String(holder.pid), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('python3', ['-c', parent, String(readBytes ?? 0), BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     const [code] = (await once(child, 'close')) as [number | null];
+    return { code, stdout, stderr };
+  }
+
+  it('writes everything to a non-blocking pipe that fills up while the reader is slow', async () => {
+    const { code, stdout, stderr } = await throughNonBlockingPipe(['ls', '--pid', String(holder.pid), '--json']);
     assert.equal(code, 0, stderr);
     assert.ok(stdout.length > 128 * 1024, `only ${stdout.length} bytes`);
     const parsed = JSON.parse(stdout) as { sockets: unknown[] };
     assert.equal(parsed.sockets.length, SOCKETS);
+  });
+
+  it('ends quietly when that reader goes away after berth handed the rest to the stream', async () => {
+    const { code, stdout, stderr } = await throughNonBlockingPipe(['ls', '--pid', String(holder.pid), '--json'], 1000);
+    assert.equal(stdout.length, 1000);
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 
   it('stops writing quietly when the reader goes away, with its own exit status', async () => {

@@ -56,13 +56,22 @@ class Output {
   ) {}
 
   streamed(): NodeJS.WriteStream {
-    return (this.stream ??= this.open());
+    if (this.stream === null) {
+      this.stream = this.open();
+      // The same quiet end as below when the reader goes away later.
+      this.stream.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+        this.closed = true;
+      });
+    }
+    return this.stream;
   }
 
   write(text: string): void {
     if (this.closed || text === '') return;
-    if (this.stream) {
-      this.stream.write(text);
+    // Windows: a console wants Node's UTF-16 conversion, which only the stream does.
+    if (this.stream || process.platform === 'win32') {
+      this.streamed().write(text);
       return;
     }
     const bytes = Buffer.from(text, 'utf8');
