@@ -9,6 +9,7 @@ import type { Socket } from '../model.js';
 import { acceptsAddress, isLoopback } from '../ports/address.js';
 import { isPrivileged, unprivilegedFloor } from '../ports/facts.js';
 import { formatHostPort } from '../ports/parse.js';
+import { tlsFailureKind } from '../probe/tls-errors.js';
 import type { WaitAttempt, WaitTarget } from './wait.js';
 
 /** What kind of reason a {@link Diagnosis} gives. Stable, for scripts. */
@@ -65,28 +66,39 @@ export interface Diagnosis {
 }
 
 
-/**
- * A handshake that failed on the certificate (the server speaks TLS, this
- * machine does not trust what it showed): what is wrong and the way out.
- * Null for other TLS failures (no TLS on the port at all).
- */
-function refusedCertificate(code: string | null, target: WaitTarget): { reason: string; fix: string } | null {
-  if (code === null) return null;
-  const again = `berth wait ${target.url ?? target.host}`;
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') {
-    return { reason: `its certificate is not made for ${target.host}`, fix: `Wait on a name the certificate lists, or give the server a certificate for ${target.host}.` };
+/** Why a TLS handshake with port `port` failed, and the way out, from the failed attempt's code (tls-errors.ts). */
+function tlsDiagnosis(code: string | null, target: WaitTarget, port: number, holder: string): { reason: string; fix: string } {
+  const kind = code === null ? null : tlsFailureKind(code);
+  const speaks = `port ${port}${holder} speaks TLS, but`;
+  const tcpWait = `berth wait ${formatHostPort(target.host, port)}`;
+  switch (kind) {
+    case 'untrusted':
+      return {
+        reason: `${speaks} its certificate is not signed by a CA this machine trusts (${code}).`,
+        fix: `Trust the CA that signed it: NODE_EXTRA_CA_CERTS=/path/to/ca.pem berth wait ${target.url ?? target.host} (berth does not check certificates on loopback addresses).`,
+      };
+    case 'wrong-name':
+      return { reason: `${speaks} its certificate is not made for ${target.host} (${code}).`, fix: `Wait on a name the certificate lists, or give the server a certificate for ${target.host}.` };
+    case 'expired':
+    case 'not-yet-valid':
+      return { reason: `${speaks} its certificate is ${kind === 'expired' ? 'expired' : 'not valid yet'} (${code}).`, fix: `Renew the server's certificate (or check this machine's clock: date -u).` };
+    case 'certificate':
+      return { reason: `${speaks} its certificate is refused (${code}).`, fix: `See the certificate: openssl s_client -connect ${formatHostPort(target.host, port)} -showcerts` };
+    case 'client-certificate':
+      return { reason: `${speaks} it asks for a client certificate, and berth has none to give (${code}).`, fix: `Wait for a TCP connect instead: ${tcpWait}` };
+    case 'handshake':
+      return {
+        reason: `${speaks} the handshake fails (${code}): no TLS version or cipher in common, or it wants a client certificate.`,
+        fix: `Wait for a TCP connect instead (${tcpWait}); see what it speaks: berth identify ${formatHostPort(target.host, port)}`,
+      };
+    default:
+      return {
+        reason: `the TLS handshake with port ${port}${holder} fails: it does not speak TLS there.`,
+        fix: `Use http:// instead of https://: berth wait ${target.url?.replace(/^https:/, 'http:') ?? port}`,
+      };
   }
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-    return { reason: `its certificate is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}`, fix: `Renew the server's certificate (or check this machine's clock: date -u).` };
-  }
-  if (/^(UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|CERT_)/.test(code)) {
-    return {
-      reason: 'its certificate is not signed by a CA this machine trusts',
-      fix: `Trust the CA that signed it: NODE_EXTRA_CA_CERTS=/path/to/ca.pem ${again} (berth does not check certificates on loopback addresses).`,
-    };
-  }
-  return null;
 }
+
 function who(listener: DiagnosedListener): string {
   if (listener.processes.length === 0) return 'a process berth cannot see';
   return listener.processes.map((p) => `pid ${p.pid} (${p.name})`).join(', ');
@@ -189,9 +201,8 @@ export async function explainNotReady(target: WaitTarget, last: readonly WaitAtt
   }
   const tls = last.find((a) => a.reason === 'tls');
   if (tls) {
-    const refused = refusedCertificate(tls.code, target);
-    if (refused) return diagnose('tls', `port ${port}${holder} speaks TLS, but ${refused.reason} (${tls.code}).`, refused.fix);
-    return diagnose('tls', `the TLS handshake with port ${port}${holder} fails: it does not speak TLS there.`, `Use http:// instead of https://: berth wait ${target.url?.replace(/^https:/, 'http:') ?? port}`);
+    const { reason, fix } = tlsDiagnosis(tls.code, target, port, holder);
+    return diagnose('tls', reason, fix);
   }
 
   if (accepting.length === 0 && elsewhere.length > 0) {

@@ -15,6 +15,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { BerthError, errnoCode } from '../errors.js';
 import { classifyConnectError, isLocalhostName, isSelfConnect, resolveHost, type ConnectFailure, type ResolvedAddress } from './connect.js';
+import { tlsErrorCode, tlsFailureKind } from './tls-errors.js';
 import { trustOptions } from './tls-trust.js';
 
 /** Default bound on one HTTP probe (connect, request, response headers), in milliseconds. */
@@ -57,11 +58,9 @@ function isLoopbackHost(host: string): boolean {
   return host === '::1' || /^::ffff:127\./i.test(host);
 }
 
-const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_|ERR_OSSL_|HOSTNAME_MISMATCH|ERR_TLS_CERT_ALTNAME_INVALID)/;
-
 function classifyHttpError(code: string): HttpFailure {
   if (code.startsWith('HPE_')) return 'protocol';
-  if (TLS_CODES.test(code)) return 'tls';
+  if (tlsFailureKind(code) !== null) return 'tls';
   return classifyConnectError(code);
 }
 
@@ -149,7 +148,7 @@ export async function probeHttp(url: string | URL, options: ProbeHttpOptions = {
       // With a single address there is nothing to race.
       autoSelectFamily: addresses.length > 1,
       headers: { 'user-agent': 'berth-wait', accept: '*/*', connection: 'close' },
-      ...(parsed.protocol === 'https:' ? { rejectUnauthorized: !insecure, ...(insecure ? {} : trustOptions()) } : {}),
+      ...(parsed.protocol === 'https:' ? { rejectUnauthorized: !insecure, ...(insecure ? {} : trustOptions({})) } : {}),
     };
     req = send(parsed, requestOptions);
     req.once('socket', (socket) => {
@@ -163,10 +162,10 @@ export async function probeHttp(url: string | URL, options: ProbeHttpOptions = {
       finish({ ok: true, status: response.statusCode ?? 0, ms: performance.now() - start, address: remote ?? response.socket.remoteAddress ?? addresses[0]!.address }, response);
     });
     req.once('error', (error) => {
-      const code = errnoCode(error) ?? 'UNKNOWN';
+      // A TLS failure's code says which (tls-errors.ts): not TLS there, a refused certificate, no common version …
+      const code = (parsed.protocol === 'https:' ? tlsErrorCode(error) : null) ?? errnoCode(error) ?? 'UNKNOWN';
       // "socket hang up" after the connect succeeded: something listens, but closed without answering HTTP.
       if (code === 'ECONNRESET' && remote !== undefined) fail('protocol', code);
-      else if (code === 'EPROTO' && parsed.protocol === 'https:') fail('tls', code); // not TLS on the other end
       else fail(classifyHttpError(code), code);
     });
     req.end();

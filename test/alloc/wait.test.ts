@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { describe, it } from 'node:test';
 import type { Diagnosis } from '../../src/alloc/wait-diagnosis.js';
 import { parseStatuses, planWait, pollDelayMs, waitFor, type WaitProgress } from '../../src/alloc/wait.js';
 import { isBerthError, type BerthError } from '../../src/errors.js';
 import { tryBind } from '../../src/probe/bind.js';
+import { hasOpenssl, selfSigned } from '../helpers/certificates.js';
 import { ROOT, hasIPv6, startListener, startReadyProcess } from '../helpers/children.js';
 import { freePort } from '../helpers/wait-ports.js';
 import { close, listen } from '../helpers/net.js';
@@ -161,6 +164,20 @@ describe('waitFor: timeouts explain themselves', () => {
       assert.equal(diagnosis.code, 'tls');
       assert.match(error.message, /does not speak TLS there/);
       assert.equal(error.hint, `Use http:// instead of https://: berth wait http://127.0.0.1:${port}/`);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('https:// to a server that wants a client certificate says so, not "use http://"', { skip: !hasOpenssl && 'openssl is not installed' }, async () => {
+    const { cert, key } = selfSigned('localhost');
+    const server = createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key), requestCert: true, rejectUnauthorized: true }, (_req, res) => res.end());
+    const port = await listen(server, '127.0.0.1');
+    try {
+      const { error, diagnosis } = await timedOut(waitFor(`https://127.0.0.1:${port}/`, { timeoutMs: 300 }));
+      assert.equal(diagnosis.code, 'tls');
+      assert.match(error.message, /speaks TLS, but it asks for a client certificate/);
+      assert.equal(error.hint, `Wait for a TCP connect instead: berth wait 127.0.0.1:${port}`);
     } finally {
       await close(server);
     }

@@ -72,10 +72,16 @@ describe('bin/berth.cjs and NODE_EXTRA_CA_CERTS', () => {
     assert.deepEqual(seen, { extra: null, kept: null });
   });
 
-  it('leaves the variable to Node under --use-openssl-ca (a store berth cannot rebuild)', async () => {
+  it('keeps it from Node under --use-openssl-ca too (the CAs are added to whichever store Node uses)', async () => {
     const { code, seen, stderr } = await runWait('command', port, { NODE_EXTRA_CA_CERTS: file, NODE_OPTIONS: '--use-openssl-ca' });
     assert.equal(code, 0, stderr);
     assert.deepEqual(seen, { extra: file, kept: null });
-    assert.equal(loads(stderr), 2, stderr);
+    assert.equal(loads(stderr), 1, stderr);
+  });
+
+  it('a BERTH_EXTRA_CA_CERTS left in the environment is not handed on as NODE_EXTRA_CA_CERTS', async () => {
+    const { code, seen, stderr } = await runWait('command', port, { BERTH_EXTRA_CA_CERTS: file });
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(seen, { extra: null, kept: null });
   });
 });

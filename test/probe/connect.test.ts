@@ -15,6 +15,7 @@ import {
   resolveHost,
 } from '../../src/probe/connect.js';
 import { probeHttp } from '../../src/probe/http.js';
+import { identifyPort } from '../../src/probe/identify/index.js';
 import { caSigned, hasOpenssl, selfSigned } from '../helpers/certificates.js';
 import { hasIPv6, startReadyProcess } from '../helpers/children.js';
 import { evenEphemeralPort, freePort } from '../helpers/wait-ports.js';
@@ -217,7 +218,7 @@ describe('probeHttp', () => {
 
   it('trusts the CAs of NODE_EXTRA_CA_CERTS when bin/berth.cjs kept them from Node', { skip: !hasOpenssl && 'openssl is not installed' }, async () => {
     const name = 'secure.test';
-    const { ca, cert, key } = caSigned([name]);
+    const { ca, cert, key } = caSigned([name, '127.0.0.1']); // identify connects by address
     const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
       res.statusCode = 204;
       res.end();
@@ -229,9 +230,11 @@ describe('probeHttp', () => {
       const strict = { address: '127.0.0.1', insecure: false };
       const untrusted = await probeHttp(`https://${name}:${port}/`, strict);
       assert.equal(!untrusted.ok && untrusted.reason, 'tls', 'a CA Node does not know is refused');
+      assert.equal((await identifyPort(`127.0.0.1:${port}`)).tls?.trusted, false);
       global[slot] = ca;
       const trusted = await probeHttp(`https://${name}:${port}/`, strict);
       assert.equal(trusted.ok && trusted.status, 204, JSON.stringify(trusted));
+      assert.equal((await identifyPort(`127.0.0.1:${port}`)).tls?.trusted, true, 'berth identify trusts it too');
       global[slot] = join(tmpdir(), `berth-no-such-ca-${process.pid}.pem`);
       const missing = await probeHttp(`https://${name}:${port}/`, strict);
       assert.equal(!missing.ok && missing.reason, 'tls', 'an unreadable file adds no trust');

@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { connect as connectTls, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { trustOptions } from '../tls-trust.js';
 import { errnoCode } from '../../errors.js';
 import { recogniseBytes } from './banner.js';
 import { describeHttp2, http2Facts, requestHttp2 } from './h2c.js';
@@ -81,12 +82,13 @@ export function handshakeTls(socket: Socket, servername: string | undefined, tim
     let settled = false;
     const tlsSocket = connectTls({
       socket,
-      ...(servername === undefined ? {} : { servername }),
+      // Without a name, the certificate is checked against the address connected to (not "localhost").
+      ...(servername === undefined ? (socket.remoteAddress === undefined ? {} : { host: socket.remoteAddress }) : { servername }),
       rejectUnauthorized: false,
       ALPNProtocols: ['h2', 'http/1.1'],
-      // Old servers should still be named, not mistaken for plain TCP.
-      minVersion: 'TLSv1',
-      ciphers: 'DEFAULT:@SECLEVEL=0',
+      // Old servers should still be named, not mistaken for plain TCP. `trusted` below is
+      // checked against the same store as Node's (NODE_EXTRA_CA_CERTS included: tls-trust.ts).
+      ...trustOptions({ minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }),
     });
     const finish = (result: Handshake): void => {
       if (settled) return;
