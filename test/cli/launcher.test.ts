@@ -79,6 +79,17 @@ describe('bin/berth.cjs and NODE_EXTRA_CA_CERTS', () => {
     assert.equal(loads(stderr), 1, stderr);
   });
 
+  it('hands every argument on unchanged through the shell line (spaces, globs, quotes, empty)', async () => {
+    const args = ['a b', '*', '$HOME', '"q"', '', '--'];
+    const print = `console.log(JSON.stringify(process.argv.slice(1))); setTimeout(() => {}, 300);`;
+    const child = spawn(BIN, ['wait', `127.0.0.1:${port}`, '--quiet', '--', process.execPath, '-e', print, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(code, 0);
+    assert.deepEqual(JSON.parse(stdout.trim()), args);
+  });
+
   it('a BERTH_EXTRA_CA_CERTS left in the environment is not handed on as NODE_EXTRA_CA_CERTS', async () => {
     const { code, seen, stderr } = await runWait('command', port, { BERTH_EXTRA_CA_CERTS: file });
     assert.equal(code, 0, stderr);
