@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { BIN } from '../helpers/children.js';
 import { close, listen } from '../helpers/net.js';
 
-/** A command that prints what it got of the two variables, then stays a moment (berth waits for the port first). */
-const REPORT = `console.log(JSON.stringify({ extra: process.env.NODE_EXTRA_CA_CERTS ?? null, kept: process.env.BERTH_EXTRA_CA_CERTS ?? null })); setTimeout(() => {}, 300);`;
+/** A command that prints what it got of the two variables, then stays a moment: berth must see the port ready before it exits. */
+const REPORT = `console.log(JSON.stringify({ extra: process.env.NODE_EXTRA_CA_CERTS ?? null, kept: process.env.BERTH_EXTRA_CA_CERTS ?? null })); setTimeout(() => {}, 1000);`;
 
 interface Seen {
   code: number | null;
@@ -81,7 +81,7 @@ describe('bin/berth.cjs and NODE_EXTRA_CA_CERTS', () => {
 
   it('hands every argument on unchanged through the shell line (spaces, globs, quotes, empty)', async () => {
     const args = ['a b', '*', '$HOME', '"q"', '', '--'];
-    const print = `console.log(JSON.stringify(process.argv.slice(1))); setTimeout(() => {}, 300);`;
+    const print = `console.log(JSON.stringify(process.argv.slice(1))); setTimeout(() => {}, 1000);`;
     const child = spawn(BIN, ['wait', `127.0.0.1:${port}`, '--quiet', '--', process.execPath, '-e', print, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
