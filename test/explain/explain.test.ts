@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { explainPort } from '../../src/explain/index.js';
 import { isBerthError } from '../../src/errors.js';
-import { ianaServices, parseIanaRegistry } from '../../src/ports/iana.js';
+import { ianaServices, lookUpIana } from '../../src/ports/iana.js';
+import { IANA_REGISTRY } from '../../src/ports/iana-data.js';
 import { runBerth, startListener } from '../helpers/children.js';
 
 describe('IANA registry', () => {
@@ -12,12 +13,29 @@ describe('IANA registry', () => {
     assert.ok((await ianaServices(6063)).some((s) => s.name === 'x11'));
     assert.deepEqual(await ianaServices(65535), []);
   });
-  it('parses its line format', () => {
-    const map = parseIanaRegistry('80|http|tcp/udp|World Wide Web HTTP\n80|www|tcp|\n');
-    assert.deepEqual(map.get(80), [
+  it('finds a port\'s lines, and only its own', () => {
+    const text = '80|http|tcp/udp|World Wide Web HTTP\n80|www|tcp|\n808|ccproxy-http|tcp/udp|CCProxy HTTP/Gopher/FTP (over HTTP)\n8080|http-alt|tcp/udp|HTTP Alternate\n';
+    assert.deepEqual(lookUpIana(text, 80), [
       { name: 'http', protocols: ['tcp', 'udp'], description: 'World Wide Web HTTP' },
       { name: 'www', protocols: ['tcp'], description: '' },
     ]);
+    assert.deepEqual(lookUpIana(text, 8080).map((s) => s.name), ['http-alt']);
+    assert.deepEqual(lookUpIana(text, 8), []);
+    assert.deepEqual(lookUpIana(text, 0), []);
+  });
+
+  it('gives every listed port (and its look-alikes) the same answer as reading the whole registry', () => {
+    const all = new Map<number, string[]>();
+    for (const line of IANA_REGISTRY.split('\n')) {
+      if (line === '') continue;
+      const port = Number(line.split('|')[0]);
+      all.set(port, [...(all.get(port) ?? []), line.split('|')[1]!]);
+    }
+    assert.ok(all.size > 5000, `${all.size} ports`);
+    // Every listed port, and the numbers a prefix match would confuse with it (80: 8, 800, 8080 …).
+    const ports = new Set<number>();
+    for (const port of all.keys()) for (const p of [port, port + 1, Math.floor(port / 10), port * 10, port * 100 + port]) if (p <= 65535) ports.add(p);
+    for (const port of ports) assert.deepEqual(lookUpIana(IANA_REGISTRY, port).map((s) => s.name), all.get(port) ?? [], `port ${port}`);
   });
 });
 
