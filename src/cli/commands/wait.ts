@@ -34,7 +34,8 @@ https:// URL (or any target with --http) when a GET answers with an accepted
 status. Every address the host stands for is tried in parallel: localhost is
 both 127.0.0.1 and ::1, whatever /etc/hosts says, so a server listening on
 only one of them is found. HTTP proxies are never used; self-signed
-certificates are accepted on loopback. A connect that lands on itself (an
+certificates are accepted on loopback, and elsewhere checked against Node's
+CAs and NODE_EXTRA_CA_CERTS. A connect that lands on itself (an
 unused loopback port in the ephemeral range) never counts as ready. A host
 name that does not resolve yet (a docker compose service still starting) is
 looked up again until it does.
