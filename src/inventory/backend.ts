@@ -23,7 +23,34 @@ export type BackendSocket = Omit<Socket, 'exposure' | 'portClass' | 'service' | 
   holders: ProcessInfo[];
 };
 
+/** Who holds which of the wanted inodes. */
+export interface OwnerLookup {
+  /** Inode → pids holding it. */
+  holders: Map<number, number[]>;
+  /** True when some fd table could not be read (another user's process): missing owners may be hidden, not absent. */
+  someUnreadable: boolean;
+  /** True when the full walk of every process was needed. */
+  fullWalk: boolean;
+}
+
+/** Remembers which pids existed at the last lookup, so that "new since then" can be asked. */
+export interface OwnerFinder {
+  /**
+   * Finds the holders of `wanted`: first in processes new since the last call,
+   * then in `recent` (pids that opened the latest listeners: a test runner, a
+   * dev server that rebinds), then in `listening` (pids holding listeners) when
+   * they are few, and only for whatever is still missing, in every process.
+   */
+  find(wanted: ReadonlySet<number>, recent: Iterable<number>, listening: Iterable<number>): OwnerLookup;
+}
+
 /** A platform's way of listing sockets. */
 export interface InventoryBackend {
   listSockets(query: BackendQuery): Promise<BackendSocket[]>;
+  /**
+   * Optional: an owner finder for repeated scans (berth watch, the history
+   * recorder), which looks up the holders of new sockets only. Without it,
+   * every scan is a full listSockets().
+   */
+  createOwnerFinder?(): OwnerFinder;
 }

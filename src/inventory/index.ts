@@ -9,7 +9,7 @@ import { isIP } from '../ports/ip.js';
 import { portFacts, type PortFacts } from '../ports/facts.js';
 import { parsePortRange, parseTarget, type PortRange, type Target } from '../ports/parse.js';
 import { userId } from '../processes/users.js';
-import type { InventoryBackend } from './backend.js';
+import type { BackendSocket, InventoryBackend, OwnerFinder } from './backend.js';
 import { compareSockets, deriveSocket } from './derive.js';
 
 let backend: InventoryBackend | undefined;
@@ -99,6 +99,28 @@ export async function listSockets(filter: SocketFilter = {}): Promise<Socket[]> 
     sockets.push(socket);
   }
   return sockets.sort(compareSockets);
+}
+
+/** What repeated scans (watch/scanner.ts) need from the platform to look up only new sockets' holders. */
+export interface IncrementalInventory {
+  /** Listening sockets without their holders (cheap: no fd tables read). */
+  listeners(): Promise<BackendSocket[]>;
+  /** Finds the holders of new sockets; remembers what it saw between calls. */
+  finder: OwnerFinder;
+}
+
+/**
+ * The incremental path of this platform's backend, or null when it has none
+ * (every scan is then a full {@link listSockets}).
+ * @throws BerthError E_PLATFORM on an unsupported OS.
+ */
+export async function openIncrementalInventory(): Promise<IncrementalInventory | null> {
+  const impl = await pickBackend();
+  if (!impl.createOwnerFinder) return null;
+  return {
+    listeners: () => impl.listSockets({ protocols: ['tcp', 'udp'], listeningOnly: true, withHolders: false }),
+    finder: impl.createOwnerFinder(),
+  };
 }
 
 /** A process that holds the port asked about, with what it holds. */

@@ -14,8 +14,7 @@ import type { ProcessInfo, Protocol, Socket } from '../model.js';
 import { whoIs } from '../inventory/index.js';
 import { parseTarget, type Target } from '../ports/parse.js';
 import { containersCommand, isForwarder } from '../processes/forwarders.js';
-import { isSameProcessAlive } from '../processes/index.js';
-import { readStat } from '../processes/linux.js';
+import { isSameProcessAlive, parentPid } from '../processes/index.js';
 import { signalProcess } from '../processes/signal.js';
 import { TERMINATING_SIGNALS } from './signals.js';
 
@@ -129,9 +128,9 @@ function protectedPids(): Map<number, Refusal['reason']> {
   let pid = process.ppid;
   for (let depth = 0; pid > 1 && depth < 64; depth++) {
     if (!protectedSet.has(pid)) protectedSet.set(pid, 'ancestor');
-    const stat = process.platform === 'linux' ? readStat(pid) : null;
-    if (stat === null) break;
-    pid = stat.ppid;
+    const parent = parentPid(pid);
+    if (parent === null) break;
+    pid = parent;
   }
   return protectedSet;
 }

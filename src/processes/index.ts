@@ -29,6 +29,12 @@ export function isSameProcessAlive(proc: Pick<ProcessInfo, 'pid' | 'startMarker'
   return proc.startMarker === null || now.marker === proc.startMarker;
 }
 
+/** The parent of `pid`; null when it is gone, cannot be read, or the platform has no way to tell yet. */
+export function parentPid(pid: number): number | null {
+  if (process.platform === 'linux') return linux.readStat(pid)?.ppid ?? null;
+  return null;
+}
+
 /** `rootPid` and every process below it (children, grandchildren …), from the parent links the OS reports. */
 export function descendantsOf(rootPid: number): Set<number> {
   if (process.platform === 'linux') return linux.descendantsOf(rootPid);

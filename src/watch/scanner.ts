@@ -10,12 +10,10 @@
  * full walk only for inodes still unexplained (see owners.ts).
  */
 import type { ProcessInfo, Socket } from '../model.js';
-import { listSockets } from '../inventory/index.js';
+import { listSockets, openIncrementalInventory, type IncrementalInventory } from '../inventory/index.js';
 import { compareSockets, deriveSocket } from '../inventory/derive.js';
-import { readRawSockets } from '../inventory/linux/index.js';
 import { readProcess } from '../processes/index.js';
 import { diffListeners, indexListeners, listenerKey, reconcileListeners } from './diff.js';
-import { createOwnerFinder } from './owners.js';
 
 /** How many of the latest listener owners are looked at first for a new socket. */
 const RECENT_OWNERS = 16;
@@ -66,24 +64,25 @@ interface Owners {
  * @throws (from `scan()`) BerthError E_PLATFORM when sockets cannot be listed.
  */
 export function createListenerScanner(options: ScannerOptions = {}): ListenerScanner {
-  const incremental = (options.mode ?? 'incremental') === 'incremental' && process.platform === 'linux';
+  /** The platform's incremental path: undefined until the first scan, null when there is none (or a full scan was asked for). */
+  let incremental: IncrementalInventory | null | undefined = (options.mode ?? 'incremental') === 'incremental' ? undefined : null;
   let previous = new Map<string, Socket>();
   let first = true;
   const owners = new Map<number, Owners>();
-  const finder = createOwnerFinder();
   /** Pids that opened the latest listeners, most recent first. */
   const recentOwners: number[] = [];
 
   let index = new Map<number | string, Socket>();
 
-  async function scanIncremental(): Promise<{ listeners: Socket[]; opened: Socket[]; closed: Socket[]; lookup: ListenerScan['ownerLookup'] }> {
-    const raw = await readRawSockets({ protocols: ['tcp', 'udp'], listeningOnly: true });
+  async function scanIncremental(inventory: IncrementalInventory): Promise<{ listeners: Socket[]; opened: Socket[]; closed: Socket[]; lookup: ListenerScan['ownerLookup'] }> {
+    const raw = await inventory.listeners();
     // Owners only for sockets not seen before: one walk of the fd tables per scan that has new sockets.
     const fresh = new Set<number>();
-    for (const socket of raw) if (socket.inode !== 0 && !owners.has(socket.inode)) fresh.add(socket.inode);
-    const lookup = fresh.size > 0 ? resolveOwners(fresh) : 'none';
+    // Inode 0 (or none on a platform without inodes): no process to look for.
+    for (const socket of raw) if (socket.inode && !owners.has(socket.inode)) fresh.add(socket.inode);
+    const lookup = fresh.size > 0 ? resolveOwners(inventory, fresh) : 'none';
     const result = reconcileListeners(index, raw, (socket) => {
-      const owner = socket.inode === 0 ? undefined : owners.get(socket.inode);
+      const owner = socket.inode ? owners.get(socket.inode) : undefined;
       return deriveSocket({ ...socket, holders: owner?.holders ?? [], holdersHidden: owner?.hidden ?? false });
     });
     index = result.index;
@@ -92,10 +91,10 @@ export function createListenerScanner(options: ScannerOptions = {}): ListenerSca
     return { listeners: result.listeners.sort(compareSockets), opened: result.opened, closed: result.closed, lookup };
   }
 
-  function resolveOwners(fresh: ReadonlySet<number>): 'targeted' | 'full' {
+  function resolveOwners(inventory: IncrementalInventory, fresh: ReadonlySet<number>): 'targeted' | 'full' {
     const listening = new Set<number>();
     for (const owner of owners.values()) for (const holder of owner.holders) listening.add(holder.pid);
-    const scan = finder.find(fresh, recentOwners, listening);
+    const scan = inventory.finder.find(fresh, recentOwners, listening);
     const someHidden = scan.someUnreadable;
     const processes = new Map<number, ProcessInfo | null>();
     for (const inode of fresh) {
@@ -123,8 +122,9 @@ export function createListenerScanner(options: ScannerOptions = {}): ListenerSca
     async scan(): Promise<ListenerScan> {
       const at = Date.now();
       let scan: ListenerScan;
+      if (incremental === undefined) incremental = await openIncrementalInventory();
       if (incremental) {
-        const { listeners, opened, closed, lookup } = await scanIncremental();
+        const { listeners, opened, closed, lookup } = await scanIncremental(incremental);
         scan = { at, listeners, opened, closed, first, ownerLookup: lookup };
       } else {
         const listeners = await listSockets({ states: 'listening' });

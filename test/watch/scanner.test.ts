@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createOwnerFinder } from '../../src/watch/owners.js';
+import { createOwnerFinder } from '../../src/inventory/linux/owners.js';
 import { createListenerScanner, type ListenerScan } from '../../src/watch/scanner.js';
 import { startListener } from '../helpers/children.js';
 

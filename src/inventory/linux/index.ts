@@ -6,6 +6,7 @@ import type { Family, ProcessInfo, Protocol } from '../../model.js';
 import { readProcess } from '../../processes/linux.js';
 import type { BackendQuery, BackendSocket, InventoryBackend } from '../backend.js';
 import { startSocketHolderScan } from './fd-scan.js';
+import { createOwnerFinder } from './owners.js';
 import { parseProcNet, type RawSocket } from './proc-net.js';
 import { readNetTable } from './read-table.js';
 
@@ -36,14 +37,6 @@ export function readRawSocketsSync(query: BackendQuery): RawSocket[] {
 }
 
 /**
- * Reads the raw sockets matching a query.
- * @throws BerthError E_PLATFORM when /proc/net cannot be read.
- */
-export async function readRawSockets(query: BackendQuery): Promise<RawSocket[]> {
-  return readRawSocketsSync(query);
-}
-
-/**
  * Gives a raw socket its holders, in place: the raw sockets are this
  * module's own, and copying them (a spread) was a tenth of `berth ls`'s own
  * time on a machine with thousands of sockets.
@@ -57,6 +50,7 @@ function withHolders(socket: RawSocket, holders: ProcessInfo[], holdersHidden: b
 
 /** The Linux implementation of {@link InventoryBackend}. */
 export const linuxBackend: InventoryBackend = {
+  createOwnerFinder,
   async listSockets(query: BackendQuery): Promise<BackendSocket[]> {
     if (query.withHolders === false) return readRawSocketsSync(query).map((socket) => withHolders(socket, [], false));
     // The fd scan is most of the work; its helper thread starts first and

@@ -3,30 +3,12 @@
  * table. A new listener almost always belongs to a process that started since
  * the last look, or to one that already holds listeners (a server opening one
  * more port): those fd tables are read first, and the full walk of /proc
- * (inventory's scanSocketHolders) runs only for inodes still not found.
+ * (scanSocketHolders) runs only for inodes still not found. What berth watch
+ * and the history recorder use between scans (watch/scanner.ts), through the
+ * backend interface.
  */
-import { listPids, scanSocketHolders } from '../inventory/linux/fd-scan.js';
-
-/** Who holds which of the wanted inodes. */
-export interface OwnerLookup {
-  /** Inode → pids holding it. */
-  holders: Map<number, number[]>;
-  /** True when some fd table could not be read (another user's process): missing owners may be hidden, not absent. */
-  someUnreadable: boolean;
-  /** True when the full walk of /proc was needed. */
-  fullWalk: boolean;
-}
-
-/** Remembers which pids existed at the last lookup, so that "new since then" can be asked. */
-export interface OwnerFinder {
-  /**
-   * Finds the holders of `wanted`: first in processes new since the last call,
-   * then in `recent` (pids that opened the latest listeners: a test runner, a
-   * dev server that rebinds), then in `listening` (pids holding listeners) when
-   * they are few, and only for whatever is still missing, in every process.
-   */
-  find(wanted: ReadonlySet<number>, recent: Iterable<number>, listening: Iterable<number>): OwnerLookup;
-}
+import type { OwnerFinder } from '../backend.js';
+import { listPids, scanSocketHolders } from './fd-scan.js';
 
 /** Creates an owner finder (Linux). */
 export function createOwnerFinder(): OwnerFinder {
