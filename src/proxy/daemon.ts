@@ -7,17 +7,18 @@
  * it ({@link STATUS_PATH}), never by the record alone.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BerthError } from '../errors.js';
+import { BerthError, errnoCode } from '../errors.js';
 import { parsePort } from '../ports/parse.js';
 import { isSameProcessAlive, readProcess } from '../processes/index.js';
 import { signalProcess } from '../processes/signal.js';
 import { stateHome } from '../state/paths.js';
 import { readLogTail } from './down.js';
-import { DEFAULT_PROXY_PORT, packageRoot, proxyLogPath, proxyRecordPath } from './paths.js';
+import { DEFAULT_PROXY_PORT, packageRoot, proxyLogPath, proxyRecordPath, proxyStartLockPath } from './paths.js';
 import { createProxyServer, STATUS_PATH, type ProxyIdentity, type ProxyServer } from './server.js';
 
 /** How long `start` waits for the new proxy to answer, in milliseconds. */
@@ -168,6 +169,66 @@ function cliPath(): string {
  */
 export async function startProxy(options: ProxyOptions = {}): Promise<ProxyStatus & { started: boolean }> {
   const { home, port } = resolveOptions(options);
+  return withStartLock(home, port, () => startUnlocked(home, port));
+}
+
+/** True when the lock's holder is gone (or the lock is far older than any start): it may be taken over. */
+function staleLock(path: string): boolean {
+  try {
+    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    if (Date.now() - statSync(path).mtimeMs > 3 * PROXY_START_TIMEOUT_MS) return true;
+    if (!Number.isInteger(pid) || pid <= 0) return false; // being written right now
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return errnoCode(error) === 'ESRCH' || errnoCode(error) === 'ENOENT';
+  }
+}
+
+/**
+ * Runs `start` while holding the start lock of this state folder and port.
+ * Two berths starting the proxy at once (two `berth run`, or two ensureProxy
+ * calls in one process) each spawned a daemon: the one that lost the bind
+ * could take the port later, after the first was stopped, as a proxy nobody
+ * had started or would stop. The lock is a file created exclusively; one left
+ * by a berth that died is taken over.
+ */
+async function withStartLock<T>(home: string, port: number, start: () => Promise<T>): Promise<T> {
+  const path = proxyStartLockPath(home, port);
+  const token = `${process.pid} ${randomBytes(6).toString('hex')}\n`;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const deadline = Date.now() + PROXY_START_TIMEOUT_MS + 2000;
+  for (;;) {
+    try {
+      writeFileSync(path, token, { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (error) {
+      if (errnoCode(error) !== 'EEXIST') throw error;
+      if (staleLock(path)) {
+        rmSync(path, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new BerthError('E_PROXY_FAILED', `Another berth has been starting the proxy on port ${port} for too long.`, {
+          hint: `If no berth is running, remove ${path} and try again.`,
+          data: { port, lockPath: path },
+        });
+      }
+      await sleep(25);
+    }
+  }
+  try {
+    return await start();
+  } finally {
+    try {
+      if (readFileSync(path, 'utf8') === token) rmSync(path, { force: true });
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function startUnlocked(home: string, port: number): Promise<ProxyStatus & { started: boolean }> {
   const before = await proxyStatus({ home, port });
   if (before.running) return { ...before, started: false };
   if (before.pid !== null && before.problem !== null && !before.problem.includes('does not answer')) {

@@ -14,6 +14,11 @@ export function proxyRecordPath(home: string, port: number): string {
   return join(home, `proxy-${port}.json`);
 }
 
+/** Held (created exclusively) by the one berth that is starting the proxy on a port. */
+export function proxyStartLockPath(home: string, port: number): string {
+  return join(home, `proxy-${port}.starting`);
+}
+
 /** The proxy daemon's own output (start-up errors, crashes). */
 export function proxyLogPath(home: string, port: number): string {
   return join(home, 'logs', `proxy-${port}.log`);

@@ -1,9 +1,26 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ensureProxy, probeProxy, proxyStatus, stopProxy } from '../../src/proxy/daemon.js';
 import { isSameProcessAlive } from '../../src/processes/index.js';
 import { runBerth } from '../helpers/children.js';
 import { freePort, onCleanup, send, startApp, tempHome } from './helpers.js';
+
+/** The `berth proxy run` processes whose state folder is `home` (read from /proc: they are this test's). */
+function daemonsOf(home: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!cmdline.includes('\0proxy\0run\0')) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`BERTH_HOME=${home}`)) found.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
 
 describe('berth alias / routes', () => {
   it('adds, lists and removes aliases, with --json and -q', async () => {
@@ -102,9 +119,15 @@ describe('berth proxy', () => {
     });
     const [a, b] = await Promise.all([ensureProxy({ home, port }), ensureProxy({ home, port })]);
     assert.equal(a.pid, b.pid);
+    assert.deepEqual([a.started, b.started].sort(), [false, true], 'one call started it, the other found it');
+    assert.deepEqual(daemonsOf(home), [a.pid], 'one daemon was spawned, not one per call');
     assert.equal(a.url, `http://localhost:${port}/`);
     assert.equal((await proxyStatus({ home, port })).running, true);
     assert.equal((await stopProxy({ home, port })).stopped, true);
+    // A second daemon, had one been spawned, could take the port now that the first is gone.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(await probeProxy(port), null);
+    assert.deepEqual(daemonsOf(home), []);
 
     const squatter = await startApp((_req, res) => res.end('not berth'));
     await assert.rejects(ensureProxy({ home, port: squatter.port }), (error: { code?: string; message: string }) => {
