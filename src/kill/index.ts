@@ -159,9 +159,9 @@ export async function planKill(targets: ReadonlyArray<string | Target>, options:
   const refused = new Map<number, Refusal>();
   const notHeld: Target[] = [];
   const hidden: Socket[] = [];
+  const wanted = ofProtocol(options.protocol);
   for (const target of parsed) {
     const who = await whoIs(target);
-    const wanted = ofProtocol(options.protocol);
     const listeners = who.listeners.filter(wanted);
     if (listeners.length === 0) notHeld.push(target);
     for (const socket of listeners) if (socket.holdersHidden) hidden.push(socket);

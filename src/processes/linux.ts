@@ -141,18 +141,26 @@ export function hasExited(pid: number, state: string): boolean {
   }
 }
 
+/** Lists the pids under /proc (thread-group leaders only: threads share the fd table). */
+export function listPids(procRoot = '/proc'): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync(procRoot)) {
+    const code = entry.charCodeAt(0);
+    if (code >= 48 && code <= 57) pids.push(Number(entry));
+  }
+  return pids;
+}
+
 /** `rootPid` and every process below it, from the parent links in /proc. */
 export function descendantsOf(rootPid: number): Set<number> {
   const children = new Map<number, number[]>();
-  let entries: string[] = [];
+  let pids: number[] = [];
   try {
-    entries = readdirSync('/proc');
+    pids = listPids();
   } catch {
     return new Set([rootPid]);
   }
-  for (const entry of entries) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
+  for (const pid of pids) {
     const stat = readStat(pid);
     if (!stat) continue;
     const list = children.get(stat.ppid) ?? [];

@@ -24,15 +24,19 @@ export class BodyFraming {
   readonly framing: Framing;
   private remaining: number;
   private readonly scanner: ChunkedScanner | null;
-  /** The whole body has gone by. */
-  done: boolean;
+  private finished: boolean;
 
   /** @param length the Content-Length, for {@link Framing.Length}. */
   constructor(framing: Framing, length = 0) {
     this.framing = framing;
     this.remaining = framing === Framing.Length ? length : 0;
     this.scanner = framing === Framing.Chunked ? new ChunkedScanner() : null;
-    this.done = framing === Framing.None || (framing === Framing.Length && length <= 0);
+    this.finished = framing === Framing.None || (framing === Framing.Length && length <= 0);
+  }
+
+  /** The whole body has gone by. */
+  get done(): boolean {
+    return this.finished;
   }
 
   /**
@@ -41,7 +45,7 @@ export class BodyFraming {
    * message's). Null when the chunked framing is invalid.
    */
   take(chunk: Buffer): Buffer | null {
-    if (this.done) return chunk.subarray(0, 0);
+    if (this.finished) return chunk.subarray(0, 0);
     if (this.framing === Framing.UntilClose) return chunk;
     let end: number;
     if (this.framing === Framing.Length) {
@@ -53,21 +57,24 @@ export class BodyFraming {
       if (end === CHUNKED_INVALID) return null;
       if (end === CHUNKED_MORE) return chunk;
     }
-    this.done = true;
+    this.finished = true;
     return end === chunk.length ? chunk : chunk.subarray(0, end);
   }
 }
 
+/** The framing of every message without a body: done from the start, so nothing changes it and one serves all (most requests have none). */
+const NO_BODY = new BodyFraming(Framing.None);
+
 /** How the body of a request with this head is delimited. */
 export function requestFraming(head: { chunked: boolean; contentLength: number }): BodyFraming {
   if (head.chunked) return new BodyFraming(Framing.Chunked);
-  return head.contentLength > 0 ? new BodyFraming(Framing.Length, head.contentLength) : new BodyFraming(Framing.None);
+  return head.contentLength > 0 ? new BodyFraming(Framing.Length, head.contentLength) : NO_BODY;
 }
 
 /** How the body of a response with this head is delimited; `isHead`: it answers a HEAD request. */
 export function responseFraming(head: ResponseHead, isHead: boolean): BodyFraming {
-  if (isHead || head.status === 204 || head.status === 304) return new BodyFraming(Framing.None);
+  if (isHead || head.status === 204 || head.status === 304) return NO_BODY;
   if (head.chunked) return new BodyFraming(Framing.Chunked);
   if (head.transferEncoding || head.contentLength < 0) return new BodyFraming(Framing.UntilClose);
-  return head.contentLength === 0 ? new BodyFraming(Framing.None) : new BodyFraming(Framing.Length, head.contentLength);
+  return head.contentLength === 0 ? NO_BODY : new BodyFraming(Framing.Length, head.contentLength);
 }

@@ -10,7 +10,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { isatty } from 'node:tty';
 import { leasePort, type Lease } from '../alloc/lease.js';
 import { BerthError, errnoCode } from '../errors.js';
 import { routeUrl } from '../proxy/names.js';
@@ -163,11 +162,15 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
   });
   const plan = planCommand(options.command, lease.port, host, cwd);
   const log = openLog(home, name.name);
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  // The app's output goes to a terminal: keep its colours although it writes to a pipe.
+  const colour = (stdout as { isTTY?: boolean }).isTTY === true && process.env.NO_COLOR === undefined;
   const child = spawn(plan.argv[0]!, plan.argv.slice(1), {
     cwd,
     env: {
       ...process.env,
-      ...((options.stdout ? (options.stdout as { isTTY?: boolean }).isTTY === true : isatty(1)) && process.env.NO_COLOR === undefined ? { FORCE_COLOR: process.env.FORCE_COLOR ?? '1' } : {}),
+      ...(colour ? { FORCE_COLOR: process.env.FORCE_COLOR ?? '1' } : {}),
       ...options.env,
       PORT: String(lease.port),
       HOST: host,
@@ -175,8 +178,6 @@ export async function runApp(options: RunOptions): Promise<RunningApp> {
     },
     stdio: ['inherit', 'pipe', 'pipe'],
   });
-  const stdout = options.stdout ?? process.stdout;
-  const stderr = options.stderr ?? process.stderr;
   for (const [from, to] of [
     [child.stdout!, stdout],
     [child.stderr!, stderr],

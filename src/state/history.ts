@@ -251,7 +251,8 @@ export function selectRecorder(db: Database): RecorderRecord | null {
 export function claimRecorder(db: Database, me: RecorderRecord, isAlive: (recorder: RecorderRecord) => boolean): RecorderRecord | null {
   const current = selectRecorder(db);
   if (current && !(current.pid === me.pid && current.startMarker === me.startMarker) && isAlive(current)) return current;
-  prepared(db, 
+  prepared(
+    db,
     `INSERT INTO recorder (id, pid, start_marker, kind, interval_ms, started_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, start_marker = excluded.start_marker, kind = excluded.kind,
        interval_ms = excluded.interval_ms, started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,

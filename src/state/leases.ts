@@ -157,7 +157,8 @@ export function setLeaseExpiry(db: Database, id: number, expiresAt: number | nul
 
 /** Records that `name` in `project` now has `port`. */
 export function rememberPort(db: Database, project: string, name: string, protocol: Protocol, port: number, now: number): void {
-  prepared(db, 
+  prepared(
+    db,
     `INSERT INTO lease_names (project, name, protocol, port, used_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (project, name, protocol) DO UPDATE SET port = excluded.port, used_at = excluded.used_at`,
   ).run(project, name, protocol, port, now);

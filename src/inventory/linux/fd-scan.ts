@@ -17,6 +17,7 @@ import { availableParallelism } from 'node:os';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Worker } from 'node:worker_threads';
+import { listPids } from '../../processes/linux.js';
 
 /** Result of one scan of /proc. */
 export interface FdScan {
@@ -24,16 +25,6 @@ export interface FdScan {
   holders: Map<number, number[]>;
   /** Pids whose fd table could not be read (another user's process, no root). */
   unreadablePids: number[];
-}
-
-/** Lists the pids under /proc (thread-group leaders only: threads share the fd table). */
-export function listPids(procRoot = '/proc'): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync(procRoot)) {
-    const code = entry.charCodeAt(0);
-    if (code >= 48 && code <= 57) pids.push(Number(entry));
-  }
-  return pids;
 }
 
 // Slots of the shared control array.

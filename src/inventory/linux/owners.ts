@@ -8,7 +8,8 @@
  * backend interface.
  */
 import type { OwnerFinder } from '../backend.js';
-import { listPids, scanSocketHolders } from './fd-scan.js';
+import { listPids } from '../../processes/linux.js';
+import { scanSocketHolders } from './fd-scan.js';
 
 /** Creates an owner finder (Linux). */
 export function createOwnerFinder(): OwnerFinder {
